@@ -1,0 +1,49 @@
+/** The decoded form of a publish item (spec/publishing.md §1-3); JSON and tnetstring decode to this. */
+
+export type PublishAction = 'send' | 'hint' | 'close' | 'refresh';
+
+export interface HttpResponseFormat {
+  action: PublishAction;
+  code: number;
+  /** Absent: the standard phrase for `code`. */
+  reason?: string;
+  headers: Array<[string, string]>;
+  body?: Buffer;
+  /** RFC 6902 operations to apply to the long-poll's original JSON body. */
+  bodyPatch?: unknown[];
+  contentFilters?: string[];
+}
+
+export interface HttpStreamFormat {
+  action: PublishAction;
+  content?: Buffer;
+  contentFilters?: string[];
+}
+
+export type WsMessageType = 'text' | 'binary' | 'ping' | 'pong';
+
+export interface WsMessageFormat {
+  action: PublishAction;
+  type: WsMessageType;
+  content?: Buffer;
+  /** `close` action: close code and reason. */
+  code?: number;
+  reason?: string;
+  contentFilters?: string[];
+}
+
+export interface PublishFormats {
+  'http-response'?: HttpResponseFormat;
+  'http-stream'?: HttpStreamFormat;
+  'ws-message'?: WsMessageFormat;
+}
+
+export interface PublishItem {
+  channel: string;
+  id?: string;
+  prevId?: string;
+  meta: Record<string, string>;
+  size?: number;
+  noSeq: boolean;
+  formats: PublishFormats;
+}
