@@ -1,0 +1,21 @@
+import type { PublishItem } from '../publish/item-types';
+
+/**
+ * What happened to one delivery: `ignored` when the item has no format for this kind of subscriber (not a
+ * loss), `dropped` when a deliverable item was not delivered (counted and logged).
+ */
+export type DeliveryOutcome = 'sent' | 'backpressure' | 'dropped' | 'ignored' | 'closed';
+
+/** Why a held connection was closed, as logs and stats report it. */
+export type CloseReason = 'timeout' | 'slow' | 'gone' | 'shutdown' | 'done' | 'error' | 'rerequest';
+
+/** A held client connection registered on channels of the worker's channel index. */
+export interface Subscriber {
+  readonly kind: 'response' | 'stream' | 'websocket';
+  /** Full channel names (route prefix included). */
+  readonly channels: readonly string[];
+  deliver(item: PublishItem): DeliveryOutcome;
+  /** Called by the worker's single timer wheel when this subscriber's timer expires. */
+  onTimer(): void;
+  close(reason: CloseReason): void;
+}

@@ -1,0 +1,117 @@
+import type { RouteTarget } from '../config/route-types';
+import type { ClientRequestInfo } from './client-request';
+
+/** How X-Forwarded-For is rewritten: keep the last `truncate` existing values, then `append` the peer. */
+export interface XffRule {
+  truncate?: number;
+  append: boolean;
+}
+
+export interface BackendHeaderOptions {
+  target: RouteTarget;
+  /** `Grip-Sig` token, or undefined on `no_grip` routes. */
+  gripSig?: string;
+  /** `Grip-Feature` value, or undefined on `no_grip` routes. */
+  gripFeature?: string;
+  /** Extra headers the proxy adds (`Grip-Last` on re-requests). */
+  extra?: Array<[string, string]>;
+  acceptPushpinRoute: boolean;
+  acceptXForwardedProtocol: boolean;
+  setXForwardedProtocol: 'true' | 'proto-only' | 'off';
+  xForwardedFor: XffRule;
+  cdnLoop: string;
+  /** Copy every client header again with this prefix (`orig_headers`). */
+  origHeadersPrefix?: string;
+}
+
+/** Headers that describe one connection, never relayed (RFC 9110 §7.6.1 plus what Pushpin also drops). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'accept-encoding',
+  'content-encoding',
+  'expect',
+]);
+
+/**
+ * The headers forwarded to the backend (spec grip-headers.md §10): client headers minus `Grip-*` and
+ * hop-by-hop ones, then the route's `header=` entries, Host rewriting, X-Forwarded-*, and the GRIP headers.
+ */
+export function backendHeaders(req: ClientRequestInfo, opts: BackendHeaderOptions): Array<[string, string]> {
+  const route = req.route;
+  const dropped = new Set(HOP_BY_HOP);
+  for (const [name, value] of req.headers) {
+    if (name.toLowerCase() === 'connection') {
+      for (const token of value.split(',')) dropped.add(token.trim().toLowerCase());
+    }
+  }
+  if (opts.acceptPushpinRoute) dropped.add('pushpin-route');
+  if (opts.acceptXForwardedProtocol || opts.setXForwardedProtocol !== 'off') {
+    dropped.add('x-forwarded-proto');
+    dropped.add('x-forwarded-protocol');
+  }
+  for (const [name] of route.headers) dropped.add(name.toLowerCase());
+
+  const out: Array<[string, string]> = [];
+  const xff: string[] = [];
+  for (const [name, value] of req.headers) {
+    const lower = name.toLowerCase();
+    if (lower.startsWith('grip-') || dropped.has(lower)) continue;
+    if (lower === 'x-forwarded-for' && (opts.xForwardedFor.append || opts.xForwardedFor.truncate !== undefined)) {
+      xff.push(...value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
+      continue;
+    }
+    out.push([name, value]);
+  }
+  if (opts.origHeadersPrefix !== undefined) {
+    for (const [name, value] of req.headers) out.push([opts.origHeadersPrefix + name, value]);
+  }
+  for (const [name, value] of route.headers) if (value !== '') out.push([name, value]);
+
+  const host = route.asHost ?? opts.target.hostHeader;
+  if (host !== undefined) replaceHeader(out, 'Host', host);
+
+  if (opts.xForwardedFor.append || opts.xForwardedFor.truncate !== undefined) {
+    const kept = opts.xForwardedFor.truncate !== undefined ? xff.slice(Math.max(0, xff.length - opts.xForwardedFor.truncate)) : xff;
+    if (opts.xForwardedFor.truncate === 0) kept.length = 0;
+    if (opts.xForwardedFor.append) kept.push(req.peerAddress);
+    if (kept.length > 0) out.push(['X-Forwarded-For', kept.join(', ')]);
+  }
+  if (req.isTls && opts.setXForwardedProtocol !== 'off') {
+    const proto = req.headers.some(([k]) => k.toLowerCase() === 'upgrade') ? 'wss' : 'https';
+    out.push(['X-Forwarded-Proto', proto]);
+    if (opts.setXForwardedProtocol === 'true') out.push(['X-Forwarded-Protocol', proto]);
+  }
+  if (opts.cdnLoop !== '') out.push(['CDN-Loop', opts.cdnLoop]);
+  if (opts.gripSig !== undefined) out.push(['Grip-Sig', opts.gripSig]);
+  if (opts.gripFeature !== undefined) out.push(['Grip-Feature', opts.gripFeature]);
+  if (opts.extra) out.push(...opts.extra);
+  return out;
+}
+
+function replaceHeader(headers: Array<[string, string]>, name: string, value: string): void {
+  const lower = name.toLowerCase();
+  const index = headers.findIndex(([k]) => k.toLowerCase() === lower);
+  if (index >= 0) headers[index] = [name, value];
+  else headers.unshift([name, value]);
+  for (let i = headers.length - 1; i > index && index >= 0; i--) {
+    if ((headers[i] as [string, string])[0].toLowerCase() === lower) headers.splice(i, 1);
+  }
+}
+
+/** Headers of a backend response that are relayed to the client on pass-through (hop-by-hop ones removed). */
+export function clientResponseHeaders(raw: Array<[string, string]>, stripGrip: boolean): Array<[string, string]> {
+  const dropped = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer']);
+  for (const [name, value] of raw) {
+    if (name.toLowerCase() === 'connection') for (const t of value.split(',')) dropped.add(t.trim().toLowerCase());
+  }
+  return raw.filter(([name]) => {
+    const lower = name.toLowerCase();
+    return !dropped.has(lower) && !(stripGrip && lower.startsWith('grip-'));
+  });
+}

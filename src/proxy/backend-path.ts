@@ -1,0 +1,13 @@
+import type { Route } from '../config/route-types';
+
+/** The path to send to the backend after the route's `path_rem` / `replace_beg` rewriting (spec config.md §3). */
+export function backendPath(route: Route, url: string): string {
+  if (route.pathRem !== undefined && route.pathRem > 0) {
+    const rest = url.slice(route.pathRem);
+    return rest.startsWith('/') ? rest : '/' + rest;
+  }
+  if (route.replaceBeg !== undefined && route.pathBeg !== undefined && url.startsWith(route.pathBeg)) {
+    return route.replaceBeg + url.slice(route.pathBeg.length);
+  }
+  return url;
+}

@@ -1,0 +1,242 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { RouteTarget } from '../config/route-types';
+import { GRIP_FEATURE } from '../grip/grip-sig';
+import { decodeInstruction, isGripResponse } from '../grip/instruction';
+import type { ClientResponse, Instruction } from '../grip/types';
+import { ResponseSubscriber, type LongPollOwner } from '../hold/response-subscriber';
+import { StreamSubscriber } from '../hold/stream-subscriber';
+import { backendHeaders, clientResponseHeaders } from './backend-headers';
+import { sendBackendRequest, type BackendOutcome } from './backend-client';
+import { backendPath } from './backend-path';
+import { GRIP_BODY_LIMIT, pairsFromRaw, requestUri, type ClientRequestInfo } from './client-request';
+import { flatHeaders, sendComplete, sendTextError } from './client-writer';
+import { applyCors } from './cors';
+import type { ProxyContext } from './proxy-context';
+
+const PROXY_ERROR = 'Error while proxying to origin.';
+
+/**
+ * One client HTTP request from arrival to its end: forwards it (with fail-over across targets), then either
+ * relays the backend response as it is, or applies the GRIP instruction it carries (respond, hold as a
+ * long-poll, or hold as a stream). Long-polls come back here to re-request the backend or to respond.
+ */
+export class HttpSession implements LongPollOwner {
+  private inflight?: IncomingMessage;
+  private watchingClose = false;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    private readonly info: ClientRequestInfo,
+    private readonly res: ServerResponse,
+    /** Resolves when the client body has been read to its end (the copy in `info.body` is then final). */
+    private readonly bodyDone: Promise<void>,
+  ) {}
+
+  private get debug(): boolean {
+    return this.ctx.settings.debug || this.info.route.debug;
+  }
+
+  private get cors(): boolean {
+    return this.ctx.settings.autoCrossOrigin || this.info.route.aco;
+  }
+
+  /** Forwards the request; `bodyStream` is the live client body on the first pass, absent on re-requests. */
+  async run(bodyStream?: Readable, extraHeaders: Array<[string, string]> = []): Promise<void> {
+    const { info, ctx } = this;
+    const route = info.route;
+    const grip = !route.noGrip;
+    const sig = grip ? await ctx.gripSig(route) : undefined;
+    const path = backendPath(route, info.url);
+    const tried: string[] = [];
+    let outcome: BackendOutcome | undefined;
+    let stream = bodyStream;
+    for (let i = 0; i < route.targets.length; i++) {
+      const target = route.targets[i] as RouteTarget;
+      const headers = backendHeaders(info, {
+        target,
+        gripSig: sig,
+        gripFeature: grip ? GRIP_FEATURE : undefined,
+        extra: extraHeaders,
+        acceptPushpinRoute: ctx.settings.acceptPushpinRoute,
+        acceptXForwardedProtocol: ctx.settings.acceptXForwardedProtocol,
+        setXForwardedProtocol: ctx.settings.setXForwardedProtocol,
+        xForwardedFor: ctx.settings.xForwardedFor,
+        cdnLoop: ctx.settings.cdnLoop,
+        origHeadersPrefix: route.origHeaders ? 'eb9bf0f5-' : undefined,
+      });
+      tried.push(`${target.host}:${target.port}`);
+      outcome = await sendBackendRequest({
+        target,
+        method: info.method,
+        path,
+        headers,
+        body: stream ? undefined : info.body,
+        bodyStream: stream,
+        timeoutMs: ctx.settings.backendTimeoutMs,
+      });
+      if (outcome.ok || outcome.failure !== 'connect' || i === route.targets.length - 1) break;
+      // Fail over: the next target gets the buffered copy of the body, once it is complete.
+      if (stream) {
+        await this.bodyDone;
+        stream = undefined;
+      }
+      if (info.bodyTooLarge) break;
+      ctx.logger.info('target failed, trying the next', { route: route.id, detail: outcome.detail });
+    }
+    if (!outcome || !outcome.ok) {
+      const detail = outcome && !outcome.ok ? outcome.detail : 'no targets';
+      ctx.logger.warn('backend request failed', { route: route.id, detail });
+      if (outcome && !outcome.ok && outcome.failure === 'timeout') {
+        this.error(504, 'Gateway Timeout', `Timed out waiting for a response from ${tried.join(', ')}`);
+      } else {
+        this.error(502, 'Bad Gateway', `Unable to connect to any targets. Tried: ${tried.join(', ')}`);
+      }
+      return;
+    }
+    const response = outcome.response;
+    if (this.res.destroyed) {
+      response.destroy();
+      return;
+    }
+    this.inflight = response;
+    if (!this.watchingClose) {
+      this.watchingClose = true;
+      this.res.once('close', () => this.inflight?.destroy());
+    }
+    const headers = pairsFromRaw(response.rawHeaders);
+    if (!grip || !isGripResponse(headers)) {
+      this.passThrough(response, headers);
+      return;
+    }
+    const body = await readLimited(response, GRIP_BODY_LIMIT);
+    this.inflight = undefined;
+    if (body === undefined) {
+      this.error(502, 'Bad Gateway', `GRIP instruct response too large from ${tried[tried.length - 1] ?? ''}`);
+      return;
+    }
+    if (body === null) {
+      this.error(502, 'Bad Gateway', 'Backend closed the connection before the response ended');
+      return;
+    }
+    const decoded = decodeInstruction(
+      { code: response.statusCode ?? 502, reason: response.statusMessage ?? '', headers, body },
+      requestUri(info),
+    );
+    if (!decoded.ok) {
+      if (decoded.error.code === 'GRIP_PREV_ID_NO_LINK') {
+        this.startStreamThenEnd(decoded.error.message, headers, body, response.statusCode ?? 200, response.statusMessage ?? '');
+        return;
+      }
+      ctx.logger.warn('invalid GRIP instruction', { route: route.id, reason: decoded.error.message });
+      this.error(502, 'Bad Gateway', `Failed to parse accept instructions: ${decoded.error.message}`);
+      return;
+    }
+    this.apply(decoded.value);
+  }
+
+  /** Applies a decoded instruction (also used by the built-in test handler). */
+  apply(instruction: Instruction): void {
+    const { info, ctx } = this;
+    if (instruction.hold === undefined) {
+      this.respond(instruction.response);
+      return;
+    }
+    if (info.bodyTooLarge) {
+      sendTextError(this.res, 400, 'Bad Request', 'Request too large to accept GRIP instruct.');
+      return;
+    }
+    const channels = this.channelsOf(instruction);
+    if (instruction.hold === 'response') {
+      const lastIds = new Map<string, string>();
+      for (const c of instruction.channels) if (c.prevId !== undefined) lastIds.set(info.route.prefix + c.name, c.prevId);
+      new ResponseSubscriber(ctx.hold, this.res, this, channels, instruction.response, instruction.timeoutSec, lastIds).start();
+      return;
+    }
+    const r = instruction.response;
+    this.res.writeHead(r.code, r.reason, flatHeaders(this.withCors(r.headers.filter(([k]) => k.toLowerCase() !== 'content-length'))));
+    if (r.body.length > 0) this.res.write(r.body);
+    new StreamSubscriber(ctx.hold, this.res, channels, instruction.keepAlive).start();
+  }
+
+  respond(response: ClientResponse): void {
+    sendComplete(this.res, response.code, response.reason, this.withCors(response.headers), response.body);
+  }
+
+  rerequest(lastIds: Array<[string, string]>): void {
+    const extra = lastIds.map(([channel, id]): [string, string] => ['Grip-Last', `${channel}; last-id=${id}`]);
+    this.run(undefined, extra).catch((err: unknown) => {
+      this.ctx.logger.error('re-request failed', { route: this.info.route.id, error: String(err) });
+      this.error(502, 'Bad Gateway', String(err));
+    });
+  }
+
+  private channelsOf(instruction: Instruction): string[] {
+    const route = this.info.route;
+    const names = new Set<string>();
+    for (const c of instruction.channels) names.add(route.prefix + c.name);
+    for (const t of route.targets) for (const sub of t.subs) names.add(sub);
+    const max = this.ctx.settings.connectionSubscriptionMax;
+    const list = [...names];
+    if (list.length > max) {
+      this.ctx.logger.warn('too many channels for one connection; extra ones dropped', { route: route.id, max, given: list.length });
+      list.length = max;
+    }
+    return list;
+  }
+
+  private withCors(headers: Array<[string, string]>): Array<[string, string]> {
+    return this.cors ? applyCors(headers, this.info.headers) : headers;
+  }
+
+  private passThrough(response: IncomingMessage, headers: Array<[string, string]>): void {
+    const out = this.withCors(clientResponseHeaders(headers, false));
+    this.res.writeHead(response.statusCode ?? 502, response.statusMessage ?? '', flatHeaders(out));
+    response.pipe(this.res);
+    response.once('aborted', destroyResponse.bind(this.res));
+    response.once('error', destroyResponse.bind(this.res));
+  }
+
+  /** A stream hold that Pushpin starts and then ends at once (prev-id without a next link). */
+  private startStreamThenEnd(reason: string, headers: Array<[string, string]>, body: Buffer, code: number, statusText: string): void {
+    const kept = headers.filter(([k]) => {
+      const lower = k.toLowerCase();
+      return !lower.startsWith('grip-') && lower !== 'content-length' && lower !== 'connection' && lower !== 'transfer-encoding';
+    });
+    this.res.writeHead(code, statusText, flatHeaders(this.withCors(kept)));
+    this.res.write(body);
+    this.res.end(this.debug ? `\n\n${reason}\n` : undefined);
+  }
+
+  private error(code: number, reason: string, debugText: string): void {
+    if (this.res.headersSent) {
+      this.res.destroy();
+      return;
+    }
+    sendTextError(this.res, code, reason, this.debug ? debugText : PROXY_ERROR);
+  }
+}
+
+function destroyResponse(this: ServerResponse): void {
+  this.destroy();
+}
+
+/** Reads a body up to `limit` bytes: the bytes, `undefined` when larger, `null` when the stream failed. */
+function readLimited(stream: IncomingMessage, limit: number): Promise<Buffer | undefined | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        stream.destroy();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', () => resolve(null));
+    stream.once('aborted', () => resolve(null));
+  });
+}

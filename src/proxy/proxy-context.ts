@@ -1,0 +1,29 @@
+import type { Route } from '../config/route-types';
+import type { Logger } from '../core/logger';
+import type { HoldContext } from '../hold/hold-context';
+import type { XffRule } from './backend-headers';
+
+/** The slice of the configuration the client-facing proxy reads. */
+export interface ProxySettings {
+  debug: boolean;
+  autoCrossOrigin: boolean;
+  acceptXForwardedProtocol: boolean;
+  setXForwardedProtocol: 'true' | 'proto-only' | 'off';
+  xForwardedFor: XffRule;
+  acceptPushpinRoute: boolean;
+  cdnLoop: string;
+  connectionSubscriptionMax: number;
+  /** Milliseconds to wait for a backend's response head before answering 504. */
+  backendTimeoutMs: number;
+  /** Bytes of request header block a client may send (`client_buffer_size`). */
+  clientBufferSize: number;
+}
+
+/** What every HTTP session of one worker shares. */
+export interface ProxyContext {
+  settings: ProxySettings;
+  hold: HoldContext;
+  logger: Logger;
+  /** A `Grip-Sig` token for requests on this route (route key/issuer when both are set). */
+  gripSig(route: Route): Promise<string>;
+}

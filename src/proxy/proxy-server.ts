@@ -1,0 +1,215 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import type { RouteTable } from '../config/route-table';
+import type { Route } from '../config/route-types';
+import { GRIP_BODY_LIMIT, pairsFromRaw, type ClientRequestInfo } from './client-request';
+import { sendComplete, sendTextError } from './client-writer';
+import { HttpSession } from './http-session';
+import type { ProxyContext } from './proxy-context';
+import { testHandler } from './test-handler';
+
+/** The route table in force; replaced as a whole when the routes file is reloaded. */
+export interface RouteTableRef {
+  current: RouteTable;
+}
+
+/** `Host` header → lower-cased host name without port (`[v6]` keeps its brackets). */
+export function hostName(hostHeader: string | undefined): string {
+  if (!hostHeader) return '';
+  const h = hostHeader.trim().toLowerCase();
+  if (h.startsWith('[')) {
+    const end = h.indexOf(']');
+    return end > 0 ? h.slice(0, end + 1) : h;
+  }
+  const colon = h.indexOf(':');
+  return colon >= 0 ? h.slice(0, colon) : h;
+}
+
+/**
+ * The client-facing HTTP server of one worker: picks the route, then hands the request to an HttpSession
+ * (or the built-in test handler). WebSocket upgrades are handled by the WebSocket module when present.
+ */
+export class ProxyServer {
+  /** One server per listening address (`http_port` may list several). */
+  readonly servers: http.Server[] = [];
+  private upgradeHandler?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    private readonly routes: RouteTableRef,
+  ) {}
+
+  /** Lets the WebSocket module take over `Upgrade: websocket` requests. */
+  setUpgradeHandler(handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void {
+    this.upgradeHandler = handler;
+  }
+
+  private newServer(): http.Server {
+    const server = http.createServer(
+      { maxHeaderSize: this.ctx.settings.clientBufferSize, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 },
+      (req, res) => this.onRequest(req, res),
+    );
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.upgradeHandler) this.upgradeHandler(req, socket, head);
+      else {
+        const body = 'WebSockets are not supported yet.\n';
+        socket.end(`HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      }
+    });
+    server.on('clientError', onClientError);
+    return server;
+  }
+
+  /** Listens on one more address; resolves with the bound port (0 picks a free one). */
+  listen(port: number, host?: string): Promise<number> {
+    const server = this.newServer();
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port, host }, () => {
+        server.off('error', reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /** Stops accepting new connections and closes idle keep-alive ones; held connections are the worker's. */
+  close(): Promise<void> {
+    return Promise.all(
+      this.servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          }),
+      ),
+    ).then(() => undefined);
+  }
+
+  /** Drops every connection still open (after held ones were closed cleanly). */
+  closeAllConnections(): void {
+    for (const server of this.servers) server.closeAllConnections();
+  }
+
+  /** Selects the route for a request, or answers the client itself and returns undefined. */
+  selectRoute(req: IncomingMessage, res: ServerResponse, isWebSocket: boolean): Route | undefined {
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt >= 0 ? url.slice(0, queryAt) : url;
+    const host = hostName(req.headers.host);
+    if (this.ctx.settings.acceptPushpinRoute) {
+      const wanted = req.headers['pushpin-route'];
+      if (typeof wanted === 'string' && wanted !== '') {
+        const byId = this.routes.current.byId(wanted);
+        if (byId) return byId;
+      }
+    }
+    const selected = this.routes.current.select({ host, path, isWebSocket, isTls: this.isTls(req) });
+    if ('error' in selected) {
+      sendTextError(res, 502, 'Bad Gateway', `No route for host: ${host}`);
+      return undefined;
+    }
+    return selected.route;
+  }
+
+  isTls(req: IncomingMessage): boolean {
+    if ((req.socket as { encrypted?: boolean }).encrypted) return true;
+    if (!this.ctx.settings.acceptXForwardedProtocol) return false;
+    const proto = String(req.headers['x-forwarded-proto'] ?? req.headers['x-forwarded-protocol'] ?? '').toLowerCase();
+    return proto === 'https' || proto === 'wss';
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    res.sendDate = false;
+    const route = this.selectRoute(req, res, false);
+    if (!route) {
+      req.resume();
+      return;
+    }
+    const first = route.targets[0];
+    if (first && first.kind === 'test') {
+      req.resume();
+      this.serveTest(req, res, route);
+      return;
+    }
+    const info: ClientRequestInfo = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      host: req.headers.host ?? '',
+      headers: pairsFromRaw(req.rawHeaders),
+      isTls: this.isTls(req),
+      peerAddress: req.socket.remoteAddress ?? '',
+      route,
+      bodyTooLarge: false,
+    };
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (!hasBody) {
+      info.body = Buffer.alloc(0);
+      req.resume();
+      new HttpSession(this.ctx, info, res, Promise.resolve()).run().catch((err: unknown) => this.crash(res, err));
+      return;
+    }
+    // The live body goes to the backend through `relay` (attached now, so no chunk is missed while the
+    // session signs its request); a copy of up to GRIP_BODY_LIMIT bytes is kept for re-requests.
+    const relay = new PassThrough();
+    req.pipe(relay);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (info.bodyTooLarge) return;
+      size += chunk.length;
+      if (size > GRIP_BODY_LIMIT) {
+        info.bodyTooLarge = true;
+        chunks.length = 0;
+      } else chunks.push(chunk);
+    });
+    const bodyDone = new Promise<void>((resolve) => {
+      req.once('end', () => {
+        if (!info.bodyTooLarge) info.body = Buffer.concat(chunks);
+        resolve();
+      });
+      req.once('close', () => resolve());
+    });
+    new HttpSession(this.ctx, info, res, bodyDone).run(relay).catch((err: unknown) => this.crash(res, err));
+  }
+
+  private serveTest(req: IncomingMessage, res: ServerResponse, route: Route): void {
+    const result = testHandler(req.url ?? '/', route.pathBeg);
+    if (result.kind === 'response') {
+      sendComplete(res, result.code, result.reason, [['Content-Type', 'text/plain']], Buffer.from(result.body));
+      return;
+    }
+    const info: ClientRequestInfo = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      host: req.headers.host ?? '',
+      headers: pairsFromRaw(req.rawHeaders),
+      isTls: this.isTls(req),
+      peerAddress: req.socket.remoteAddress ?? '',
+      route,
+      body: Buffer.alloc(0),
+      bodyTooLarge: false,
+    };
+    new HttpSession(this.ctx, info, res, Promise.resolve()).apply(result.instruction);
+  }
+
+  private crash(res: ServerResponse, err: unknown): void {
+    this.ctx.logger.error('request failed unexpectedly', { error: err instanceof Error ? err.stack : String(err) });
+    if (!res.headersSent) sendTextError(res, 500, 'Internal Server Error', 'Internal error.');
+    else res.destroy();
+  }
+}
+
+/** Malformed requests and oversized header blocks get an HTTP error instead of a silent drop. */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  const body = tooLarge ? 'Request header too large.\n' : 'Bad request.\n';
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+}

@@ -1,0 +1,131 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../core/logger';
+import type { PublishItem } from './item-types';
+import { decodePublishBody, negotiateResponseFormat } from './publish-request';
+
+export interface HttpIntakeOptions {
+  maxHeadersSize: number;
+  maxBodySize: number;
+  logger: Logger;
+  /** Receives every accepted batch, already validated as a whole. */
+  onItems: (items: PublishItem[]) => void;
+  /** `POST /recover`. */
+  onRecover: () => void;
+}
+
+/**
+ * Pushpin's HTTP publish API (spec publishing.md §4): `POST /publish/`, `POST /recover`, `GET /`, with the
+ * same status codes and texts; every response closes the connection.
+ */
+export class HttpIntake {
+  readonly server: http.Server;
+
+  constructor(private readonly opts: HttpIntakeOptions) {
+    this.server = http.createServer({ maxHeaderSize: opts.maxHeadersSize }, (req, res) => {
+      res.sendDate = false;
+      this.onRequest(req, res);
+    });
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      const text = err.code === 'HPE_HEADER_OVERFLOW' ? 'Request header too large.\n' : 'Bad request.\n';
+      if (socket.writable) {
+        socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+      } else socket.destroy();
+    });
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ port, host }, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    if (url === '/') return this.drain(req, () => reply(res, 200, 'OK', 'Pushpin API\n'));
+    const isPublish = url === '/publish' || url === '/publish/';
+    const isRecover = url === '/recover' || url === '/recover/';
+    if (!isPublish && !isRecover) return this.drain(req, () => reply(res, 404, 'Not Found', 'Not Found\n'));
+    if (method !== 'POST') {
+      return this.drain(req, () => reply(res, 405, 'Method Not Allowed', `Method not allowed: ${method}.\n`, [['Allow', 'POST']]));
+    }
+    const format = negotiateResponseFormat(req.headers.accept);
+    if (format === 'not-acceptable') {
+      return this.drain(req, () =>
+        reply(res, 406, 'Not Acceptable', 'Not Acceptable. Supported formats are text/plain and application/json.\n'),
+      );
+    }
+    const length = req.headers['content-length'];
+    if (length === undefined || req.headers['transfer-encoding'] !== undefined) {
+      return this.drain(req, () => reply(res, 411, 'Length Required', 'Request requires Content-Length.\n'));
+    }
+    if (Number(length) > this.opts.maxBodySize) {
+      req.destroy();
+      reply(res, 400, 'Bad Request', 'Request body too large.\n');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= this.opts.maxBodySize) chunks.push(chunk);
+    });
+    req.once('end', () => {
+      if (size > this.opts.maxBodySize) return reply(res, 400, 'Bad Request', 'Request body too large.\n');
+      if (isRecover) {
+        this.opts.onRecover();
+        return success(res, format, 'Updated');
+      }
+      const decoded = decodePublishBody(Buffer.concat(chunks));
+      if (!decoded.ok) {
+        this.opts.logger.info('publish rejected', { reason: decoded.error.message });
+        return reply(res, 400, 'Bad Request', decoded.error.message + '\n');
+      }
+      this.opts.onItems(decoded.value);
+      success(res, format, 'Published');
+    });
+  }
+
+  private drain(req: IncomingMessage, then: () => void): void {
+    req.resume();
+    if (req.complete) then();
+    else req.once('end', then);
+  }
+}
+
+function success(res: ServerResponse, format: 'text' | 'json', message: string): void {
+  if (format === 'json') reply(res, 200, 'OK', JSON.stringify({ message }) + '\n', [], 'application/json');
+  else reply(res, 200, 'OK', message + '\n');
+}
+
+function reply(
+  res: ServerResponse,
+  code: number,
+  reason: string,
+  body: string,
+  extra: Array<[string, string]> = [],
+  contentType = 'text/plain',
+): void {
+  const buf = Buffer.from(body);
+  res.shouldKeepAlive = false;
+  res.writeHead(code, reason, [
+    'Content-Type', contentType,
+    ...extra.flat(),
+    'Content-Length', String(buf.length),
+    'Connection', 'close',
+  ]);
+  res.end(buf);
+}

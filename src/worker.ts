@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { ThumbtackConfig } from './config/config';
+import type { Route } from './config/route-types';
+import type { Logger } from './core/logger';
+import { GripSigner, parseKeySpec } from './grip/grip-sig';
+import { ChannelIndex } from './hold/channel-index';
+import { fanOut } from './hold/fanout';
+import { newHoldCounters, type HoldContext } from './hold/hold-context';
+import type { Subscriber } from './hold/subscriber';
+import type { ProxyContext, ProxySettings } from './proxy/proxy-context';
+import { ProxyServer, type RouteTableRef } from './proxy/proxy-server';
+import type { Bus } from './publish/bus';
+import { Scheduler } from './timers/scheduler';
+
+export interface WorkerOptions {
+  config: ThumbtackConfig;
+  bus: Bus;
+  logger: Logger;
+  routes: RouteTableRef;
+  /** Milliseconds to wait for a backend response head (504 after). */
+  backendTimeoutMs?: number;
+  /** Bytes a held connection may have queued before it is closed as slow. */
+  maxQueuedBytes?: number;
+}
+
+/**
+ * A worker: the client-facing server, its held subscribers, its channel index and its one timer wheel.
+ * It tells the bus which channels it wants (0→1 and 1→0 only) and fans out what the bus brings.
+ */
+export class Worker {
+  readonly hold: HoldContext;
+  readonly proxy: ProxyServer;
+  private readonly signers = new Map<string, GripSigner>();
+
+  constructor(private readonly opts: WorkerOptions) {
+    const { config, bus, logger } = opts;
+    const scheduler = new Scheduler<Subscriber>((sub) => sub.onTimer(), undefined, {
+      onError: (error) => logger.error('timer callback failed', { error: error instanceof Error ? error.stack : String(error) }),
+    });
+    const index = new ChannelIndex((channel, subscribed) => (subscribed ? bus.subscribe(channel) : bus.unsubscribe(channel)));
+    this.hold = {
+      index,
+      scheduler,
+      logger,
+      maxQueuedBytes: opts.maxQueuedBytes ?? 1024 * 1024,
+      counters: newHoldCounters(),
+    };
+    bus.onItem((item) => fanOut(this.hold, item));
+    const settings: ProxySettings = {
+      debug: config.debug,
+      autoCrossOrigin: config.autoCrossOrigin,
+      acceptXForwardedProtocol: config.acceptXForwardedProtocol,
+      setXForwardedProtocol: config.setXForwardedProtocol,
+      xForwardedFor: config.xForwardedFor,
+      acceptPushpinRoute: config.acceptPushpinRoute,
+      cdnLoop: config.cdnLoop,
+      connectionSubscriptionMax: config.connectionSubscriptionMax,
+      backendTimeoutMs: opts.backendTimeoutMs ?? 60_000,
+      clientBufferSize: config.clientBufferSize,
+    };
+    const ctx: ProxyContext = { settings, hold: this.hold, logger, gripSig: (route) => this.gripSig(route) };
+    this.proxy = new ProxyServer(ctx, opts.routes);
+  }
+
+  /** A `Grip-Sig` for the route: its own key and issuer when both are set, else the global ones. */
+  gripSig(route: Route): Promise<string> {
+    const own = route.sigKey !== undefined && route.sigIss !== undefined;
+    const cacheKey = own ? `route:${route.sigIss}:${route.sigKey}` : 'global';
+    let signer = this.signers.get(cacheKey);
+    if (!signer) {
+      const spec = own ? (route.sigKey as string) : this.opts.config.sigKey;
+      const iss = own ? (route.sigIss as string) : this.opts.config.sigIss;
+      const key = parseKeySpec(spec, (path) => readFileSync(isAbsolute(path) ? path : resolve(this.opts.config.configDir, path)));
+      if (!key.ok) return Promise.reject(key.error);
+      signer = new GripSigner(key.value, iss);
+      this.signers.set(cacheKey, signer);
+    }
+    return signer.sign(Date.now() / 1000);
+  }
+
+  /** Listens on every configured client address; returns the bound ports (0 picks a free one). */
+  async listen(addrs: ReadonlyArray<{ host?: string; port: number }>): Promise<number[]> {
+    const ports: number[] = [];
+    for (const addr of addrs) ports.push(await this.proxy.listen(addr.port, addr.host));
+    return ports;
+  }
+
+  /** Stops accepting and ends every held connection. */
+  async close(): Promise<void> {
+    const closing = this.proxy.close();
+    for (const sub of this.hold.index.allSubscribers()) sub.close('shutdown');
+    this.proxy.closeAllConnections();
+    await closing;
+    this.hold.scheduler.close();
+  }
+}
