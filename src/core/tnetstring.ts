@@ -48,7 +48,8 @@ class TnetDecodeError extends Error {
   }
 }
 
-interface Decoded {
+/** A value decoded by {@link decodeTnetstringPrefix}. */
+export interface TnetDecoded {
   value: TnetValue;
   /** Offset just past the value's type character. */
   next: number;
@@ -71,7 +72,7 @@ export function decodeTnetstring(buf: Buffer): Result<TnetValue> {
  * Decodes one tnetstring value starting at `offset` (bytes) and returns it with the offset just past it, so
  * callers can read several values in a row. Same errors as {@link decodeTnetstring}.
  */
-export function decodeTnetstringPrefix(buf: Buffer, offset: number): Result<Decoded> {
+export function decodeTnetstringPrefix(buf: Buffer, offset: number): Result<TnetDecoded> {
   if (!Number.isInteger(offset) || offset < 0 || offset > buf.length) {
     return fail('TNET_INVALID', `tnetstring offset ${offset} is outside the ${buf.length}-byte buffer`);
   }
@@ -83,7 +84,7 @@ export function decodeTnetstringPrefix(buf: Buffer, offset: number): Result<Deco
   }
 }
 
-function decodeAt(buf: Buffer, offset: number, depth: number): Decoded {
+function decodeAt(buf: Buffer, offset: number, depth: number): TnetDecoded {
   if (offset >= buf.length) {
     throw new TnetDecodeError('TNET_INVALID', `tnetstring is empty at offset ${offset}`);
   }
@@ -176,7 +177,7 @@ function decodeBoolean(text: string, at: number): boolean {
 }
 
 function checkDepth(depth: number, offset: number): void {
-  if (depth > 100000) {
+  if (depth > MAX_TNET_DEPTH) {
     throw new TnetDecodeError(
       'TNET_TOO_DEEP',
       `tnetstring nesting exceeds ${MAX_TNET_DEPTH} levels at offset ${offset}`,

@@ -104,7 +104,7 @@ describe('tnetstring: the spec examples', () => {
     expect(encodeTnetstring({ id: 'req-1', method: 'get-zmq-uris' }).toString()).toBe(
       '38:2:id,5:req-1,6:method,12:get-zmq-uris,}',
     );
-    expect(encodeTnetstring(new Map([['success', false], ['condition', 'x']])).toString()).toBe(
+    expect(encodeTnetstring(new Map<string, TnetEncodable>([['success', false], ['condition', 'x']])).toString()).toBe(
       '34:7:success,5:false!9:condition,1:x,}',
     );
   });
