@@ -189,7 +189,7 @@ export class Scheduler<T> {
     }
   }
 
-  /** Arms the platform timer for the wheel's earliest expiry, replacing a later one. */
+  /** Arms the platform timer for the wheel's earliest expiry, replacing the armed one if any. */
   private arm(elapsed: number): void {
     const timeout = this.wheel.nextTimeout();
     if (timeout === undefined) {
@@ -197,7 +197,6 @@ export class Scheduler<T> {
       return;
     }
     const tick = this.wheel.currentTick + timeout;
-    if (this.armed && this.armedTick <= tick) return;
     this.disarm();
     const delay = Math.min(Math.max(tick - elapsed, 0), MAX_TIMER_DELAY_MS);
     this.handle = this.clock.setTimer(this.onTimer, delay);

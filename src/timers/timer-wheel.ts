@@ -12,7 +12,8 @@
  *
  * Storage is struct-of-arrays: the timer with key `k` lives at index `k` of typed arrays that hold intrusive
  * doubly linked list pointers; keys are reused through a free list. Add and remove are O(1); advance costs
- * O(slots crossed + timers moved). Nothing allocates per timer except growth of the arrays (amortised).
+ * O(slots crossed + timers moved). add, remove and advance allocate nothing per timer beyond amortised
+ * growth of the arrays; only takeExpired builds one small object per timer it returns.
  *
  * Non-null assertions (`!`) below index typed arrays with keys and list ids that this class keeps in range.
  */
