@@ -156,6 +156,7 @@ export class HttpSession implements LongPollOwner {
     const r = instruction.response;
     this.res.writeHead(r.code, r.reason, flatHeaders(this.withCors(r.headers.filter(([k]) => k.toLowerCase() !== 'content-length'))));
     if (r.body.length > 0) this.res.write(r.body);
+    else this.res.flushHeaders();
     new StreamSubscriber(ctx.hold, this.res, channels, instruction.keepAlive).start();
   }
 

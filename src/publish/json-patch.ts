@@ -76,6 +76,21 @@ function add(doc: Json, tokens: string[], value: Json): Json | undefined {
   return doc;
 }
 
+/** Replaces in place, so an object's key order is kept. */
+function replace(doc: Json, tokens: string[], value: Json): Json | undefined {
+  const p = resolveParent(doc, tokens);
+  if (!p) return undefined;
+  if (Array.isArray(p.parent)) {
+    const i = arrayIndex(p.key, p.parent.length - 1);
+    if (i === undefined) return undefined;
+    p.parent[i] = value;
+  } else {
+    if (!Object.prototype.hasOwnProperty.call(p.parent, p.key)) return undefined;
+    p.parent[p.key] = value;
+  }
+  return doc;
+}
+
 function deepEqual(a: Json | undefined, b: Json | undefined): boolean {
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
@@ -114,8 +129,8 @@ export function applyJsonPatch(document: unknown, ops: readonly unknown[]): Resu
           result = op.value as Json;
           break;
         }
-        if (remove(doc, path) === undefined) return bad(`nothing to replace at '${op.path}'`);
-        result = add(doc, path, op.value as Json);
+        result = replace(doc, path, op.value as Json);
+        if (result === undefined) return bad(`nothing to replace at '${op.path}'`);
         break;
       case 'move': {
         if (!from) return bad('missing or invalid from');
