@@ -26,7 +26,7 @@ export interface Route {
   id: string;
   /** `true` when `id=` was given explicitly. */
   explicitId: boolean;
-  /** Lower-cased host name, or `*`. */
+  /** Lower-cased host name, or `*`; `''` for an id-only route (condition `,id=x`), reachable only by id. */
   domain: string;
   proto?: 'http' | 'ws';
   ssl?: boolean;
@@ -37,6 +37,7 @@ export interface Route {
   prefix: string;
   asHost?: string;
   pathRem?: number;
+  /** `replace_beg=`: replaces the matched `pathBeg`; when set, `pathRem` is absent (replace_beg overrides it). */
   replaceBeg?: string;
   /** `header=Name:value` entries in order; an empty value removes the header. */
   headers: Array<[string, string]>;

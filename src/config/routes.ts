@@ -114,8 +114,8 @@ function buildCondition(section: RouteSection, file: string, line: number): Buil
 
   const replaceBeg = props.get('replace_beg');
   if (replaceBeg !== undefined) {
-    // as Pushpin: the matched path_beg is removed (overriding path_rem), then replace_beg is prepended
-    route.pathRem = route.pathBeg?.length ?? 0;
+    // as Pushpin: replace_beg overrides path_rem (the matched path_beg is replaced by replace_beg)
+    delete route.pathRem;
     route.replaceBeg = replaceBeg;
   }
 

@@ -6,8 +6,10 @@ export function backendPath(route: Route, url: string): string {
     const rest = url.slice(route.pathRem);
     return rest.startsWith('/') ? rest : '/' + rest;
   }
-  if (route.replaceBeg !== undefined && route.pathBeg !== undefined && url.startsWith(route.pathBeg)) {
-    return route.replaceBeg + url.slice(route.pathBeg.length);
+  if (route.replaceBeg !== undefined) {
+    // Without path_beg the matched prefix is empty, so the value goes in front of the path.
+    const matched = route.pathBeg !== undefined && url.startsWith(route.pathBeg) ? route.pathBeg.length : 0;
+    return route.replaceBeg + url.slice(matched);
   }
   return url;
 }

@@ -73,7 +73,8 @@ export class HttpIntake {
       return this.drain(req, () => reply(res, 411, 'Length Required', 'Request requires Content-Length.\n'));
     }
     if (Number(length) > this.opts.maxBodySize) {
-      req.destroy();
+      // Answer at once and discard the rest; the connection closes after the reply.
+      req.resume();
       reply(res, 400, 'Bad Request', 'Request body too large.\n');
       return;
     }
