@@ -55,14 +55,16 @@ function optString(obj: JsonObject, parent: string, key: string): string | undef
 }
 
 /**
- * An integer member as Qt converts a JSON value to int: numbers are rounded half away from zero, strings
- * must hold a decimal integer. Anything else (null, bool, object, out of 32-bit range) is a type error.
+ * An integer member as Pushpin converts a JSON value to int (checked against 1.36): numbers are rounded half
+ * away from zero, booleans are 0/1, strings holding a decimal integer (surrounding whitespace allowed) give
+ * it and any other string gives 0. null, arrays, objects and numbers outside 32 bits are type errors.
  */
 function intMember(obj: JsonObject, parent: string, key: string): number {
   const v = obj[key];
   let n: number | undefined;
   if (typeof v === 'number') n = Math.sign(v) * Math.floor(Math.abs(v) + 0.5);
-  else if (typeof v === 'string') n = parseHeaderInt(v);
+  else if (typeof v === 'string') n = parseHeaderInt(v) ?? 0;
+  else if (typeof v === 'boolean') n = v ? 1 : 0;
   if (n === undefined || !Number.isInteger(n) || n < -2147483648 || n > 2147483647) {
     invalid(`${parent} contains '${key}' with wrong type`);
   }

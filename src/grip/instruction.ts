@@ -29,7 +29,7 @@ import type { InstructionDraft } from './instruct-json';
 export const GRIP_INSTRUCT_TYPE = 'application/grip-instruct';
 /** Long-poll timeout default and minimum, seconds. */
 export const RESPONSE_TIMEOUT_DEFAULT_SEC = 55;
-export const RESPONSE_TIMEOUT_MIN_SEC = 4;
+export const RESPONSE_TIMEOUT_MIN_SEC = 5;
 /** Default idle period before a next link is re-fetched, seconds. */
 export const NEXT_LINK_TIMEOUT_DEFAULT_SEC = 120;
 
@@ -155,12 +155,15 @@ function decodeLink(headers: HeaderPairs, requestUri: string): Result<NextLink |
   return ok(next);
 }
 
-/** The backend headers kept for the client: no `Grip-*`, none of NOT_RELAYED_HEADERS, only exposed ones. */
-function clientHeaders(headers: HeaderPairs, expose: ReadonlySet<string> | undefined): Array<[string, string]> {
+/**
+ * The headers kept for the client: none of NOT_RELAYED_HEADERS, only exposed ones, and no `Grip-*` when
+ * `stripGrip` (backend headers; JSON `response.headers` may set `Grip-*` ones, which Pushpin relays).
+ */
+function clientHeaders(headers: HeaderPairs, expose: ReadonlySet<string> | undefined, stripGrip: boolean): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const [name, value] of headers) {
     const lower = name.toLowerCase();
-    if (lower.startsWith('grip-') || NOT_RELAYED_HEADERS.has(lower)) continue;
+    if ((stripGrip && lower.startsWith('grip-')) || NOT_RELAYED_HEADERS.has(lower)) continue;
     if (expose !== undefined && !expose.has(lower)) continue;
     out.push([name, value]);
   }
@@ -198,7 +201,7 @@ export function decodeInstruction(res: BackendResponse, requestUri: string): Res
     meta: meta.value,
     code: status.value?.code ?? res.code,
     reason: status.value !== undefined ? status.value.reason : res.reason,
-    headers: clientHeaders(headers, expose),
+    headers: clientHeaders(headers, expose, true),
     body: res.body,
   };
   if (hold.value !== undefined) draft.hold = hold.value;
@@ -209,7 +212,7 @@ export function decodeInstruction(res: BackendResponse, requestUri: string): Res
   if (mediaType(headers) === GRIP_INSTRUCT_TYPE) {
     const err = applyInstructJson(draft, res.code, res.body);
     if (err !== undefined) return { ok: false, error: err };
-    draft.headers = clientHeaders(draft.headers, undefined);
+    draft.headers = clientHeaders(draft.headers, undefined, false);
   }
 
   const instr = finish(draft);

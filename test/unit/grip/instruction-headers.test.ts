@@ -185,6 +185,13 @@ describe('Grip-Channel', () => {
     expect(decode([['Grip-Channel', utf8]]).channels).toEqual([{ name: 'frü', filters: [] }]);
   });
 
+  it('takes an open quote in the first part literally (Pushpin 1.36, checked side by side)', () => {
+    expect(decodeInstruction(res([['Grip-Hold', 'stream'], ['Grip-Channel', '"ab, c; prev-id=1']]), URI)).toMatchObject({
+      ok: false,
+      error: { message: "channel '\"ab, c' specifies prev-id, but no next link found" },
+    });
+  });
+
   it('treats a bare prev-id flag as no prev-id and an empty one as empty', () => {
     expect(decode([['Grip-Channel', 'a; prev-id']]).channels[0]?.prevId).toBeUndefined();
     expect(decode([['Grip-Channel', 'a; prev-id=']]).channels[0]?.prevId).toBe('');
