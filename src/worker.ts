@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { ThumbtackConfig } from './config/config';
 import type { Route } from './config/route-types';
 import type { Logger } from './core/logger';
-import { GripSigner, parseKeySpec } from './grip/grip-sig';
+import { GripSigner, parseKeySpec, parseVerifyKeySpec, verifyGripSig, type VerifyKey } from './grip/grip-sig';
 import { ChannelIndex } from './hold/channel-index';
 import { fanOut } from './hold/fanout';
 import { newHoldCounters, type HoldContext } from './hold/hold-context';
@@ -53,13 +53,21 @@ export class Worker {
       acceptXForwardedProtocol: config.acceptXForwardedProtocol,
       setXForwardedProtocol: config.setXForwardedProtocol,
       xForwardedFor: config.xForwardedFor,
+      xForwardedForTrusted: config.xForwardedForTrusted,
       acceptPushpinRoute: config.acceptPushpinRoute,
       cdnLoop: config.cdnLoop,
       connectionSubscriptionMax: config.connectionSubscriptionMax,
       backendTimeoutMs: opts.backendTimeoutMs ?? 60_000,
       clientBufferSize: config.clientBufferSize,
     };
-    const ctx: ProxyContext = { settings, hold: this.hold, logger, gripSig: (route) => this.gripSig(route) };
+    const upstreamKey = this.upstreamKey();
+    const ctx: ProxyContext = {
+      settings,
+      hold: this.hold,
+      logger,
+      gripSig: (route) => this.gripSig(route),
+      isTrustedSig: upstreamKey ? (token) => verifyGripSig(token, upstreamKey) : () => Promise.resolve(false),
+    };
     this.proxy = new ProxyServer(ctx, opts.routes);
   }
 
@@ -77,6 +85,18 @@ export class Worker {
       this.signers.set(cacheKey, signer);
     }
     return signer.sign(Date.now() / 1000);
+  }
+
+  /** The `upstream_key` that marks an upstream GRIP proxy as trusted, if configured (a bad one is logged). */
+  private upstreamKey(): VerifyKey | undefined {
+    const spec = this.opts.config.upstreamKey;
+    if (spec === '') return undefined;
+    const key = parseVerifyKeySpec(spec, (path) => readFileSync(isAbsolute(path) ? path : resolve(this.opts.config.configDir, path)));
+    if (!key.ok) {
+      this.opts.logger.error('upstream_key is not usable; no client is trusted', { reason: key.error.message });
+      return undefined;
+    }
+    return key.value;
   }
 
   /** Listens on every configured client address; returns the bound ports (0 picks a free one). */

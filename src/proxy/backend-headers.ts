@@ -19,6 +19,8 @@ export interface BackendHeaderOptions {
   acceptXForwardedProtocol: boolean;
   setXForwardedProtocol: 'true' | 'proto-only' | 'off';
   xForwardedFor: XffRule;
+  /** The X-Forwarded-For rule for trusted clients (`x_forwarded_for_trusted`). */
+  xForwardedForTrusted: XffRule;
   cdnLoop: string;
   /** Copy every client header again with this prefix (`orig_headers`). */
   origHeadersPrefix?: string;
@@ -59,10 +61,12 @@ export function backendHeaders(req: ClientRequestInfo, opts: BackendHeaderOption
 
   const out: Array<[string, string]> = [];
   const xff: string[] = [];
+  const xffRule = req.trusted ? opts.xForwardedForTrusted : opts.xForwardedFor;
+  const rewritesXff = xffRule.append || xffRule.truncate !== undefined;
   for (const [name, value] of req.headers) {
     const lower = name.toLowerCase();
-    if (lower.startsWith('grip-') || dropped.has(lower)) continue;
-    if (lower === 'x-forwarded-for' && (opts.xForwardedFor.append || opts.xForwardedFor.truncate !== undefined)) {
+    if ((lower.startsWith('grip-') && !req.trusted) || dropped.has(lower)) continue;
+    if (lower === 'x-forwarded-for' && rewritesXff) {
       xff.push(...value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
       continue;
     }
@@ -76,10 +80,10 @@ export function backendHeaders(req: ClientRequestInfo, opts: BackendHeaderOption
   const host = route.asHost ?? opts.target.hostHeader;
   if (host !== undefined) replaceHeader(out, 'Host', host);
 
-  if (opts.xForwardedFor.append || opts.xForwardedFor.truncate !== undefined) {
-    const kept = opts.xForwardedFor.truncate !== undefined ? xff.slice(Math.max(0, xff.length - opts.xForwardedFor.truncate)) : xff;
-    if (opts.xForwardedFor.truncate === 0) kept.length = 0;
-    if (opts.xForwardedFor.append) kept.push(req.peerAddress);
+  if (rewritesXff) {
+    const kept = xffRule.truncate !== undefined ? xff.slice(Math.max(0, xff.length - xffRule.truncate)) : xff;
+    if (xffRule.truncate === 0) kept.length = 0;
+    if (xffRule.append) kept.push(req.peerAddress);
     if (kept.length > 0) out.push(['X-Forwarded-For', kept.join(', ')]);
   }
   if (req.isTls && opts.setXForwardedProtocol !== 'off') {
@@ -88,7 +92,7 @@ export function backendHeaders(req: ClientRequestInfo, opts: BackendHeaderOption
     if (opts.setXForwardedProtocol === 'true') out.push(['X-Forwarded-Protocol', proto]);
   }
   if (opts.cdnLoop !== '') out.push(['CDN-Loop', opts.cdnLoop]);
-  if (opts.gripSig !== undefined) out.push(['Grip-Sig', opts.gripSig]);
+  if (opts.gripSig !== undefined && !req.trusted) out.push(['Grip-Sig', opts.gripSig]);
   if (opts.gripFeature !== undefined) out.push(['Grip-Feature', opts.gripFeature]);
   if (opts.extra) out.push(...opts.extra);
   return out;

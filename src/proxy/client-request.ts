@@ -19,6 +19,11 @@ export interface ClientRequestInfo {
   body?: Buffer;
   /** The body went past the re-request buffer: GRIP holds are refused with 400. */
   bodyTooLarge: boolean;
+  /**
+   * The client is an upstream GRIP proxy whose `Grip-Sig` verified with `upstream_key`: its `Grip-*`
+   * headers pass through and the response's GRIP instructions are left for it. Decided on the first pass.
+   */
+  trusted?: boolean;
 }
 
 /** The re-request buffer size and the GRIP instruction body limit of Pushpin 1.36. */

@@ -45,7 +45,12 @@ export class HttpSession implements LongPollOwner {
   async run(bodyStream?: Readable, extraHeaders: Array<[string, string]> = []): Promise<void> {
     const { info, ctx } = this;
     const route = info.route;
-    const grip = !route.noGrip;
+    if (info.trusted === undefined) {
+      const sig = info.headers.find(([k]) => k.toLowerCase() === 'grip-sig')?.[1];
+      info.trusted = sig !== undefined && (await ctx.isTrustedSig(sig));
+    }
+    // A trusted upstream GRIP proxy acts on the instructions itself: relay them untouched.
+    const grip = !route.noGrip && !info.trusted;
     const sig = grip ? await ctx.gripSig(route) : undefined;
     const path = backendPath(route, info.url);
     const tried: string[] = [];
@@ -62,6 +67,7 @@ export class HttpSession implements LongPollOwner {
         acceptXForwardedProtocol: ctx.settings.acceptXForwardedProtocol,
         setXForwardedProtocol: ctx.settings.setXForwardedProtocol,
         xForwardedFor: ctx.settings.xForwardedFor,
+        xForwardedForTrusted: ctx.settings.xForwardedForTrusted,
         cdnLoop: ctx.settings.cdnLoop,
         origHeadersPrefix: route.origHeaders ? 'eb9bf0f5-' : undefined,
       });

@@ -10,6 +10,7 @@ export interface ProxySettings {
   acceptXForwardedProtocol: boolean;
   setXForwardedProtocol: 'true' | 'proto-only' | 'off';
   xForwardedFor: XffRule;
+  xForwardedForTrusted: XffRule;
   acceptPushpinRoute: boolean;
   cdnLoop: string;
   connectionSubscriptionMax: number;
@@ -26,4 +27,6 @@ export interface ProxyContext {
   logger: Logger;
   /** A `Grip-Sig` token for requests on this route (route key/issuer when both are set). */
   gripSig(route: Route): Promise<string>;
+  /** Whether a client `Grip-Sig` verifies with `upstream_key` (always false when no key is set). */
+  isTrustedSig(token: string): Promise<boolean>;
 }

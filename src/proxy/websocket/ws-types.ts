@@ -1,0 +1,82 @@
+/** Shared types of the WebSocket module: the context of one worker, limits, and the backend seam. */
+import type { GripExtension } from '../../grip/ws-extension';
+import type { ProxyContext } from '../proxy-context';
+import type { WsRegistry } from './ws-registry';
+
+/** What a WebSocket message or control frame is. */
+export type WsFrameKind = 'text' | 'binary' | 'ping' | 'pong';
+
+/** Limits of client WebSocket connections (every one has a default; see DEFAULT_WS_LIMITS). */
+export interface WsLimits {
+  /** Largest message, in bytes, a client or a passthrough backend may send; a bigger one closes with 1009. */
+  maxMessageBytes: number;
+  /**
+   * Milliseconds between liveness checks: a client silent for a whole period is pinged, and one still
+   * silent a period later is dropped. 0 turns the checks off.
+   */
+  pingIntervalMs: number;
+  /** Milliseconds clients get to finish their close handshake at shutdown before being dropped. */
+  shutdownGraceMs: number;
+}
+
+export const DEFAULT_WS_LIMITS: WsLimits = {
+  maxMessageBytes: 1_000_000,
+  pingIntervalMs: 45_000,
+  shutdownGraceMs: 1_000,
+};
+
+/** What every WebSocket session of one worker shares. */
+export interface WsContext {
+  proxy: ProxyContext;
+  limits: WsLimits;
+  registry: WsRegistry;
+}
+
+/** Deadlines a backend may set through its session (the session owns the one wheel entry). */
+export type BackendTimer = 'keep-alive' | 'retry';
+
+/** The session side of a backend: how a backend reports what it receives. */
+export interface BackendOwner {
+  /** A message or control frame from the backend, for the client (GRIP rules not yet applied). */
+  backendMessage(kind: WsFrameKind, data: Buffer): void;
+  /** The backend closed (code undefined: no code given). */
+  backendClose(code: number | undefined, reason: string): void;
+  /** The backend failed or vanished: the client is dropped (unless detached). */
+  backendGone(detail: string): void;
+  /** The backend can (true) or cannot (false) take more client messages now; the client is paused meanwhile. */
+  backendWritable(writable: boolean): void;
+  setBackendTimer(timer: BackendTimer, delayMs: number): void;
+  clearBackendTimer(timer: BackendTimer): void;
+}
+
+/** One connection to the backend: a real WebSocket, WebSocket-over-HTTP, or the built-in test endpoint. */
+export interface WsBackend {
+  /** Starts reporting to the session (events received with the handshake answer are reported now). */
+  attach(owner: BackendOwner): void;
+  /** A client message or control frame. */
+  send(kind: WsFrameKind, data: Buffer): void;
+  /** Closes towards the backend: with the client's code and reason, or bare (detach, publish close). */
+  close(code?: number, reason?: string): void;
+  /** The client vanished without a close handshake. */
+  disconnect(): void;
+  /** WebSocket-over-HTTP: send a request now. Returns false when the backend cannot be refreshed. */
+  refresh(): boolean;
+  /** A deadline set through the owner expired. */
+  onTimer(timer: BackendTimer): void;
+}
+
+/** How a backend answered the handshake. */
+export type HandshakeOutcome =
+  | {
+      kind: 'accept';
+      backend: WsBackend;
+      /** Headers for the client's 101 (private and extension headers already removed). */
+      headers: Array<[string, string]>;
+      /** The subprotocol the backend chose, if any. */
+      protocol?: string;
+      /** Present when the backend turned GRIP mode on. */
+      grip?: GripExtension;
+    }
+  | { kind: 'reject'; code: number; reason: string; headers: Array<[string, string]>; body: Buffer }
+  /** `connectFailure`: the target was not reached (the next target is tried). */
+  | { kind: 'fail'; connectFailure: boolean; detail: string };
