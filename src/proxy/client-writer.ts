@@ -19,7 +19,16 @@ export function sendComplete(
   const pairs = headers.filter(([k]) => k.toLowerCase() !== 'content-length');
   const noBody = code === 204 || code === 304 || (code >= 100 && code < 200);
   if (!noBody) pairs.push(['Content-Length', String(body.length)]);
-  res.writeHead(code, reason, flatHeaders(pairs));
+  try {
+    res.writeHead(code, reason, flatHeaders(pairs));
+  } catch (err) {
+    // A status or header Node refuses to write (from a published item): the client gets a 502 instead.
+    res.removeHeader('Content-Length');
+    const text = Buffer.from('Error while proxying to origin.\n');
+    res.writeHead(502, 'Bad Gateway', ['Content-Type', 'text/plain', 'Content-Length', String(text.length)]);
+    res.end(text);
+    return;
+  }
   res.end(noBody ? undefined : body);
 }
 
