@@ -8,6 +8,8 @@ import type { Bus } from './publish/bus';
 import { HttpIntake } from './publish/http-intake';
 import { InProcessBus } from './publish/in-process-bus';
 import type { PublishItem } from './publish/item-types';
+import { PublishPipeline } from './publish/publish-pipeline';
+import { resolveZmqSpecs, ZmqServices, type ZmqSpecs } from './publish/zmq-services';
 import { Worker } from './worker';
 
 export interface ThumbtackOptions {
@@ -17,8 +19,13 @@ export interface ThumbtackOptions {
   routeLines?: readonly string[];
   /** `--port`: listen on this single client address instead of `http_port`. */
   listenOverride?: { host?: string; port: number };
-  /** Override the publish port (tests pass 0 for an ephemeral port). */
+  /**
+   * Override the publish port (tests pass 0 for an ephemeral port; then every ZeroMQ `tcp://` spec that
+   * binds and is not in `zmqSpecs` also takes an ephemeral port, see `thumbtack.zmq.endpoints()`).
+   */
   publishPortOverride?: number;
+  /** ZeroMQ specs replacing the config's (`tcp://127.0.0.1:*`, a unique `ipc://` path, or '' to disable). */
+  zmqSpecs?: Partial<ZmqSpecs>;
   backendTimeoutMs?: number;
   maxQueuedBytes?: number;
 }
@@ -33,6 +40,12 @@ export class Thumbtack {
   readonly bus: Bus;
   readonly worker: Worker;
   readonly intake: HttpIntake;
+  /** PULL/SUB intakes, command socket, stats socket and collector. */
+  readonly zmq: ZmqServices;
+  /** `recover` requests received (HTTP and command socket). */
+  recoveries = 0;
+  /** Sequencing, duplicate suppression and history between the intakes and the bus. */
+  readonly pipeline: PublishPipeline;
   proxyPorts: number[] = [];
   publishPort = 0;
   private watcher?: FSWatcher;
@@ -48,6 +61,21 @@ export class Thumbtack {
     logger.info(`routes loaded with ${initial.table.size} entries`);
     this.routes = { current: initial.table };
     this.bus = new InProcessBus();
+    this.pipeline = new PublishPipeline({
+      bus: this.bus,
+      logger: logger.child({ component: 'publish' }),
+      messageWaitMs: config.messageWait,
+      idCacheTtlSec: config.idCacheTtl,
+      history: { maxItems: config.historyMaxItems, maxAgeSec: config.historyMaxAge, maxBytes: config.historyMaxBytes },
+    });
+    this.zmq = new ZmqServices({
+      config,
+      specs: resolveZmqSpecs(config, opts.zmqSpecs, opts.publishPortOverride === 0),
+      logger,
+      bus: this.bus,
+      publish: (items) => this.publish(items),
+      recover: () => this.recover(),
+    });
     this.worker = new Worker({
       config,
       bus: this.bus,
@@ -55,19 +83,41 @@ export class Thumbtack {
       routes: this.routes,
       backendTimeoutMs: opts.backendTimeoutMs,
       maxQueuedBytes: opts.maxQueuedBytes,
+      stats: this.zmq.stats,
+      publishLastIds: this.pipeline.lastIds,
+      history: this.pipeline.historyReader(),
+    });
+    // The command socket's `refresh` reaches WebSocket-over-HTTP sessions through the worker.
+    this.zmq.setRefreshHandler({
+      connection: (cid) => this.worker.websockets.refreshConnection(cid),
+      channel: (channel) => {
+        this.worker.websockets.refreshChannel(channel);
+      },
     });
     this.intake = new HttpIntake({
       maxHeadersSize: config.pushInHttpMaxHeadersSize,
       maxBodySize: config.pushInHttpMaxBodySize,
       logger: logger.child({ component: 'publish-http' }),
       onItems: (items) => this.publish(items),
-      onRecover: () => logger.info('recover requested'),
+      onRecover: () => this.recover(),
     });
   }
 
-  /** Hands validated items to the bus (sequencing will sit here). */
+  /** The single entry point for validated items from every intake: sequencing, id cache, history, then the bus. */
   publish(items: readonly PublishItem[]): void {
-    this.bus.publish(items);
+    this.zmq.stats.itemsReceived(items);
+    this.pipeline.publish(items);
+  }
+
+  /**
+   * `recover` (HTTP `POST /recover`, command socket): every channel's last id is forgotten and every held
+   * HTTP session updated (long-polls re-requested, streams with a next link fetch it), rate-limited.
+   */
+  recover(): void {
+    this.recoveries++;
+    this.opts.logger.info('recover requested');
+    this.pipeline.recover();
+    this.worker.recover();
   }
 
   async start(): Promise<void> {
@@ -75,6 +125,7 @@ export class Thumbtack {
     const listen = this.opts.listenOverride ? [this.opts.listenOverride] : config.httpPorts;
     this.proxyPorts = await this.worker.listen(listen);
     this.publishPort = await this.intake.listen(this.opts.publishPortOverride ?? config.pushInHttpPort, config.pushInHttpAddr);
+    await this.zmq.start();
     logger.info('thumbtack started', { http: this.proxyPorts, publish: `${config.pushInHttpAddr}:${this.publishPort}` });
     if (!this.opts.routeLines) this.watchRoutes();
     process.on('SIGHUP', this.onSighup);
@@ -99,6 +150,8 @@ export class Thumbtack {
     this.watcher?.close();
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     await Promise.all([this.worker.close(), this.intake.close()]);
+    await this.zmq.close();
+    this.pipeline.close();
     await this.bus.close();
   }
 

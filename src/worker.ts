@@ -5,12 +5,17 @@ import type { Route } from './config/route-types';
 import type { Logger } from './core/logger';
 import { GripSigner, parseKeySpec, parseVerifyKeySpec, verifyGripSig, type VerifyKey } from './grip/grip-sig';
 import { ChannelIndex } from './hold/channel-index';
-import { fanOut } from './hold/fanout';
+import { deliverNow, fanOut } from './hold/fanout';
 import { newHoldCounters, type HoldContext } from './hold/hold-context';
+import { closeReliableHold, createReliableHold } from './hold/reliable-hold';
 import type { Subscriber } from './hold/subscriber';
 import type { ProxyContext, ProxySettings } from './proxy/proxy-context';
 import { ProxyServer, type RouteTableRef } from './proxy/proxy-server';
+import { WebSocketGateway } from './proxy/websocket/ws-gateway';
 import type { Bus } from './publish/bus';
+import type { HistoryReader } from './publish/history';
+import type { PublishLastIds } from './publish/last-id-table';
+import type { StatsEvents } from './stats/stats-events';
 import { Scheduler } from './timers/scheduler';
 
 export interface WorkerOptions {
@@ -22,6 +27,12 @@ export interface WorkerOptions {
   backendTimeoutMs?: number;
   /** Bytes a held connection may have queued before it is closed as slow. */
   maxQueuedBytes?: number;
+  /** Where held connections, subscriptions and deliveries are reported (stats socket, `conncheck`). */
+  stats?: StatsEvents;
+  /** The publish side's last-id table (same process only): prev-id conflict checks when a hold starts. */
+  publishLastIds?: PublishLastIds;
+  /** The per-channel history (same process only, when enabled): replay for reconnecting clients. */
+  history?: HistoryReader;
 }
 
 /**
@@ -31,6 +42,8 @@ export interface WorkerOptions {
 export class Worker {
   readonly hold: HoldContext;
   readonly proxy: ProxyServer;
+  /** Client WebSockets: upgrades, sessions by connection id (`refresh`, `conncheck`), limits. */
+  readonly websockets: WebSocketGateway;
   private readonly signers = new Map<string, GripSigner>();
 
   constructor(private readonly opts: WorkerOptions) {
@@ -38,13 +51,32 @@ export class Worker {
     const scheduler = new Scheduler<Subscriber>((sub) => sub.onTimer(), undefined, {
       onError: (error) => logger.error('timer callback failed', { error: error instanceof Error ? error.stack : String(error) }),
     });
-    const index = new ChannelIndex((channel, subscribed) => (subscribed ? bus.subscribe(channel) : bus.unsubscribe(channel)));
+    const reliable = createReliableHold({
+      logger,
+      busSubscribe: (channel) => bus.subscribe(channel),
+      busUnsubscribe: (channel) => bus.unsubscribe(channel),
+      subscriptionLingerSec: config.subscriptionLinger,
+      updateOnFirstSubscription: config.updateOnFirstSubscription,
+      messageRate: config.messageRate,
+      messageHwm: config.messageHwm,
+      messageBlockSize: config.messageBlockSize,
+      lastIds: opts.publishLastIds,
+      history: opts.history,
+      execute: (sub, item) => {
+        const outcome = deliverNow(this.hold, sub, item);
+        return outcome !== 'closed' && outcome !== 'ignored';
+      },
+    });
+    const index = new ChannelIndex((channel, subscribed, sub) => reliable.subscriptions.transition(channel, subscribed, sub), opts.stats);
+    reliable.subscriptions.attach(index);
     this.hold = {
       index,
       scheduler,
       logger,
       maxQueuedBytes: opts.maxQueuedBytes ?? 1024 * 1024,
       counters: newHoldCounters(),
+      stats: opts.stats,
+      reliable,
     };
     bus.onItem((item) => fanOut(this.hold, item));
     const settings: ProxySettings = {
@@ -69,6 +101,8 @@ export class Worker {
       isTrustedSig: upstreamKey ? (token) => verifyGripSig(token, upstreamKey) : () => Promise.resolve(false),
     };
     this.proxy = new ProxyServer(ctx, opts.routes);
+    this.websockets = new WebSocketGateway(ctx, this.proxy, { allowCompression: config.allowCompression });
+    this.proxy.setUpgradeHandler((req, socket, head) => this.websockets.onUpgrade(req, socket, head));
   }
 
   /** A `Grip-Sig` for the route: its own key and issuer when both are set, else the global ones. */
@@ -109,9 +143,17 @@ export class Worker {
   /** Stops accepting and ends every held connection. */
   async close(): Promise<void> {
     const closing = this.proxy.close();
+    const wsClosing = this.websockets.close();
     for (const sub of this.hold.index.allSubscribers()) sub.close('shutdown');
     this.proxy.closeAllConnections();
+    await wsClosing;
     await closing;
+    closeReliableHold(this.hold.reliable);
     this.hold.scheduler.close();
+  }
+
+  /** `recover`: every held HTTP session is updated (long-polls re-requested, streams fetch their next link). */
+  recover(): void {
+    for (const sub of this.hold.index.allSubscribers()) sub.update?.('low');
   }
 }

@@ -212,4 +212,7 @@ export const APPLIERS: readonly Applier[] = [
   { section: 'handler', key: 'prometheus_port', apply: prometheusPort },
   { section: 'handler', key: 'prometheus_prefix', apply: prometheusPrefix },
   { section: 'handler', key: 'update_on_first_subscription', apply: bool('updateOnFirstSubscription') },
+  { section: 'handler', key: 'history_max_items', apply: int('historyMaxItems', 0) },
+  { section: 'handler', key: 'history_max_age', apply: int('historyMaxAge', 1) },
+  { section: 'handler', key: 'history_max_bytes', apply: int('historyMaxBytes', 1) },
 ];

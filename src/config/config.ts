@@ -107,6 +107,12 @@ export interface ThumbtackConfig {
   prometheusPort?: string;
   prometheusPrefix: string;
   updateOnFirstSubscription: boolean;
+  /** Thumbtack: items kept per channel for replay to reconnecting clients; 0 = history off. */
+  historyMaxItems: number;
+  /** Thumbtack: seconds a history item is kept. */
+  historyMaxAge: number;
+  /** Thumbtack: bytes all channels' history may hold together. */
+  historyMaxBytes: number;
   /** Worker processes; 0 = one per core (decided by the caller). */
   workers: number;
 }
@@ -177,6 +183,9 @@ export function defaultConfig(configDir: string): ThumbtackConfig {
     statsFormat: 'tnetstring',
     prometheusPrefix: '',
     updateOnFirstSubscription: true,
+    historyMaxItems: 0,
+    historyMaxAge: 600,
+    historyMaxBytes: 67108864,
     workers: 0,
   };
 }

@@ -126,6 +126,9 @@ export const CONFIG_KEYS: Record<SectionName, Readonly<Record<string, KeyStatus>
     prometheus_port: 'implemented',
     prometheus_prefix: 'implemented',
     update_on_first_subscription: 'implemented', // 1.41+
+    history_max_items: 'implemented', // Thumbtack: per-channel history (not in Pushpin)
+    history_max_age: 'implemented', // Thumbtack
+    history_max_bytes: 'implemented', // Thumbtack
     share_all: 'not-yet',
     state_spec: 'not-yet',
   },

@@ -84,6 +84,9 @@ function readPayload(o: Obj): Result<Payload> {
   const t = o['timeout'];
   if (typeof t !== 'number' || !Number.isFinite(t)) return bad(`${PN} contains 'timeout' with wrong type`);
   const timeout = Math.trunc(t);
+  // Pushpin reads it into a 32-bit int: beyond that it is a type error, as for the other GRIP timeouts (and
+  // a huge one, e.g. 1e300, would be past what the timer wheel can schedule once in milliseconds)
+  if (timeout < -2147483648 || timeout > 2147483647) return bad(`${PN} contains 'timeout' with wrong type`);
   if (timeout < 0) return bad(`${PN} contains 'timeout' with invalid value`);
   return ok({ messageType, content, timeout });
 }

@@ -62,14 +62,15 @@ export function applySetMeta(meta: ConnectionMeta, headers: HeaderPairs): Array<
 
 /**
  * Reads `Keep-Alive-Interval`: `undefined` when the header is absent (the interval in force stays),
- * `null` when it turns keep-alives off (0, negative or not an integer), else seconds, at least 20.
+ * `null` when it turns keep-alives off (0, negative or not an integer), else seconds, at least `minSec`
+ * (default 20, Pushpin's minimum).
  */
-export function parseKeepAliveInterval(headers: HeaderPairs): number | null | undefined {
+export function parseKeepAliveInterval(headers: HeaderPairs, minSec = MIN_KEEP_ALIVE_INTERVAL_SEC): number | null | undefined {
   const raw = firstHeaderValue(headers, 'Keep-Alive-Interval');
   if (raw === undefined) return undefined;
   const n = parseHeaderInt(raw);
   if (n === undefined || n <= 0) return null;
-  return Math.max(n, MIN_KEEP_ALIVE_INTERVAL_SEC);
+  return Math.max(n, minSec);
 }
 
 /** Whether a backend response is a usable events reply: status 200 and the exact content type (no parameters). */

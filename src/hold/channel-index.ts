@@ -1,3 +1,4 @@
+import { subModeOf, type StatsEvents } from '../stats/stats-events';
 import type { Subscriber } from './subscriber';
 
 /**
@@ -7,7 +8,12 @@ import type { Subscriber } from './subscriber';
 export class ChannelIndex {
   private readonly map = new Map<string, Set<Subscriber>>();
 
-  constructor(private readonly onTransition: (channel: string, subscribed: boolean) => void) {}
+  constructor(
+    /** 0→1 and 1→0 transitions; `sub` is the subscriber that caused it (linger depends on its kind). */
+    private readonly onTransition: (channel: string, subscribed: boolean, sub: Subscriber) => void,
+    /** Told of every subscriber added to or removed from a channel (stats `sub` counts). */
+    private readonly stats?: StatsEvents,
+  ) {}
 
   add(channel: string, sub: Subscriber): void {
     let set = this.map.get(channel);
@@ -15,18 +21,22 @@ export class ChannelIndex {
       set = new Set();
       this.map.set(channel, set);
       set.add(sub);
-      this.onTransition(channel, true);
+      this.stats?.subscribed(subModeOf(sub.kind), channel);
+      this.onTransition(channel, true, sub);
       return;
     }
+    if (set.has(sub)) return;
     set.add(sub);
+    this.stats?.subscribed(subModeOf(sub.kind), channel);
   }
 
   remove(channel: string, sub: Subscriber): void {
     const set = this.map.get(channel);
     if (!set || !set.delete(sub)) return;
+    this.stats?.unsubscribed(subModeOf(sub.kind), channel);
     if (set.size === 0) {
       this.map.delete(channel);
-      this.onTransition(channel, false);
+      this.onTransition(channel, false, sub);
     }
   }
 

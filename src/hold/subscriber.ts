@@ -18,4 +18,20 @@ export interface Subscriber {
   /** Called by the worker's single timer wheel when this subscriber's timer expires. */
   onTimer(): void;
   close(reason: CloseReason): void;
+  /**
+   * Route id, for per-route delivery limits (`message_rate`, `message_hwm`) and logs; absent = the
+   * unnamed route bucket.
+   */
+  readonly route?: string;
+  /** Connection id for logs (the stats id when stats are on). */
+  readonly connectionId?: string;
+  /**
+   * An "update" (spec grip-headers.md §6): a long-poll re-requests its backend, a stream with a next link
+   * fetches it. `low` goes through the worker's update limiter (10/s), `high` happens at once. Optional:
+   * subscribers without the notion (WebSocket) ignore `recover` and first-subscription updates.
+   */
+  update?(priority: UpdatePriority): void;
 }
+
+/** `high` for `hint`, `low` for everything else (Pushpin's two update priorities). */
+export type UpdatePriority = 'low' | 'high';

@@ -3,15 +3,18 @@ import type { Readable } from 'node:stream';
 import type { RouteTarget } from '../config/route-types';
 import { GRIP_FEATURE } from '../grip/grip-sig';
 import { decodeInstruction, isGripResponse } from '../grip/instruction';
+import { isEventsRequest } from '../grip/ws-over-http-headers';
 import type { ClientResponse, Instruction } from '../grip/types';
-import { ResponseSubscriber, type LongPollOwner } from '../hold/response-subscriber';
-import { StreamSubscriber } from '../hold/stream-subscriber';
+import { ResponseFilterStream, responseFilters } from '../hold/filters';
+import type { LongPollOwner } from '../hold/response-subscriber';
+import { heldConnectionId, trackHeldConnection } from '../stats/held-connection';
 import { backendHeaders, clientResponseHeaders } from './backend-headers';
 import { sendBackendRequest, type BackendOutcome } from './backend-client';
 import { backendPath } from './backend-path';
 import { GRIP_BODY_LIMIT, pairsFromRaw, requestUri, type ClientRequestInfo } from './client-request';
 import { flatHeaders, sendComplete, sendTextError } from './client-writer';
 import { applyCors } from './cors';
+import { startLongPoll, startStream } from './hold-start';
 import type { ProxyContext } from './proxy-context';
 
 const PROXY_ERROR = 'Error while proxying to origin.';
@@ -58,6 +61,10 @@ export class HttpSession implements LongPollOwner {
     let stream = bodyStream;
     for (let i = 0; i < route.targets.length; i++) {
       const target = route.targets[i] as RouteTarget;
+      if (target.overHttp && !info.trusted && isEventsRequest(info.headers)) {
+        sendTextError(this.res, 403, 'Forbidden', 'Client not allowed to send WebSocket events directly.');
+        return;
+      }
       const headers = backendHeaders(info, {
         target,
         gripSig: sig,
@@ -144,26 +151,44 @@ export class HttpSession implements LongPollOwner {
   /** Applies a decoded instruction (also used by the built-in test handler). */
   apply(instruction: Instruction): void {
     const { info, ctx } = this;
-    if (instruction.hold === undefined) {
-      this.respond(instruction.response);
+    if (instruction.hold === undefined && instruction.nextLink === undefined) {
+      this.respondUnheld(instruction);
       return;
     }
     if (info.bodyTooLarge) {
       sendTextError(this.res, 400, 'Bad Request', 'Request too large to accept GRIP instruct.');
       return;
     }
-    const channels = this.channelsOf(instruction);
-    if (instruction.hold === 'response') {
-      const lastIds = new Map<string, string>();
-      for (const c of instruction.channels) if (c.prevId !== undefined) lastIds.set(info.route.prefix + c.name, c.prevId);
-      new ResponseSubscriber(ctx.hold, this.res, this, channels, instruction.response, instruction.timeoutSec, lastIds).start();
+    if (instruction.hold === 'response') startLongPoll(ctx, info, this.res, this, instruction);
+    else startStream(ctx, info, this.res, instruction, (headers) => this.withCors(headers), this.debug);
+    trackHeldConnection(ctx.hold.stats, this.res, info, ctx.settings.xForwardedFor);
+  }
+
+  /** An instruction without hold or link: the response now, its body after any `build-id` filter. */
+  private respondUnheld(instruction: Instruction): void {
+    const filters = responseFilters(instruction.channels);
+    if (filters.length === 0 || instruction.response.body.length === 0) {
+      this.respond(instruction.response);
       return;
     }
-    const r = instruction.response;
-    this.res.writeHead(r.code, r.reason, flatHeaders(this.withCors(r.headers.filter(([k]) => k.toLowerCase() !== 'content-length'))));
-    if (r.body.length > 0) this.res.write(r.body);
-    else this.res.flushHeaders();
-    new StreamSubscriber(ctx.hold, this.res, channels, instruction.keepAlive).start();
+    const body = new ResponseFilterStream(filters, instruction.meta).process(instruction.response.body);
+    if (!body.ok) {
+      this.error(502, 'Bad Gateway', `filter error: ${body.error}`);
+      return;
+    }
+    this.respond({ ...instruction.response, body: body.out });
+  }
+
+  get routeId(): string {
+    return this.info.route.id;
+  }
+
+  get connectionId(): string | undefined {
+    return heldConnectionId(this.res);
+  }
+
+  respondError(debugText: string): void {
+    this.error(502, 'Bad Gateway', debugText);
   }
 
   respond(response: ClientResponse): void {
@@ -176,20 +201,6 @@ export class HttpSession implements LongPollOwner {
       this.ctx.logger.error('re-request failed', { route: this.info.route.id, error: String(err) });
       this.error(502, 'Bad Gateway', String(err));
     });
-  }
-
-  private channelsOf(instruction: Instruction): string[] {
-    const route = this.info.route;
-    const names = new Set<string>();
-    for (const c of instruction.channels) names.add(route.prefix + c.name);
-    for (const t of route.targets) for (const sub of t.subs) names.add(sub);
-    const max = this.ctx.settings.connectionSubscriptionMax;
-    const list = [...names];
-    if (list.length > max) {
-      this.ctx.logger.warn('too many channels for one connection; extra ones dropped', { route: route.id, max, given: list.length });
-      list.length = max;
-    }
-    return list;
   }
 
   private withCors(headers: Array<[string, string]>): Array<[string, string]> {

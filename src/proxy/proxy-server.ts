@@ -121,6 +121,11 @@ export class ProxyServer {
     return proto === 'https' || proto === 'wss';
   }
 
+  /** Serves a request that came as an upgrade to something other than WebSocket (e.g. `h2c`) as plain HTTP. */
+  serveAsHttp(req: IncomingMessage, res: ServerResponse): void {
+    this.onRequest(req, res);
+  }
+
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     res.sendDate = false;
     const route = this.selectRoute(req, res, false);
@@ -128,6 +133,7 @@ export class ProxyServer {
       req.resume();
       return;
     }
+    this.ctx.hold.stats?.requestReceived(route.explicitId ? route.id : undefined);
     const first = route.targets[0];
     if (first && first.kind === 'test') {
       req.resume();

@@ -71,7 +71,9 @@ function add(doc: Json, tokens: string[], value: Json): Json | undefined {
     if (i === undefined) return undefined;
     p.parent.splice(i, 0, value);
   } else {
-    p.parent[p.key] = value;
+    // defineProperty, as JSON.parse does: a plain `parent[key] = value` with the key "__proto__" would set
+    // the object's prototype (or do nothing for a non-object value) instead of adding a member
+    Object.defineProperty(p.parent, p.key, { value, enumerable: true, writable: true, configurable: true });
   }
   return doc;
 }
@@ -101,7 +103,18 @@ function canonical(v: Json | undefined): unknown {
   return v;
 }
 
-/** Applies `ops` to `document` and returns the new document, or a coded error naming the failed operation. */
+/**
+ * A copy of an operation's value for the document: later operations may write inside it, and one published
+ * patch is applied for every held request, so the patch itself must never change.
+ */
+function copyOf(value: unknown): Json {
+  return structuredClone(value) as Json;
+}
+
+/**
+ * Applies `ops` to `document` and returns the new document, or a coded error naming the failed operation.
+ * Neither `document` nor `ops` is changed.
+ */
 export function applyJsonPatch(document: unknown, ops: readonly unknown[]): Result<unknown> {
   let doc = structuredClone(document) as Json;
   for (let n = 0; n < ops.length; n++) {
@@ -117,7 +130,7 @@ export function applyJsonPatch(document: unknown, ops: readonly unknown[]): Resu
     switch (op.op) {
       case 'add':
         if (!('value' in op)) return bad('missing value');
-        result = add(doc, path, op.value as Json);
+        result = add(doc, path, copyOf(op.value));
         break;
       case 'remove':
         if (remove(doc, path) === undefined) return bad(`nothing to remove at '${op.path}'`);
@@ -126,10 +139,10 @@ export function applyJsonPatch(document: unknown, ops: readonly unknown[]): Resu
       case 'replace':
         if (!('value' in op)) return bad('missing value');
         if (path.length === 0) {
-          result = op.value as Json;
+          result = copyOf(op.value);
           break;
         }
-        result = replace(doc, path, op.value as Json);
+        result = replace(doc, path, copyOf(op.value));
         if (result === undefined) return bad(`nothing to replace at '${op.path}'`);
         break;
       case 'move': {
@@ -147,6 +160,7 @@ export function applyJsonPatch(document: unknown, ops: readonly unknown[]): Resu
         break;
       }
       case 'test':
+        if (!('value' in op)) return bad('missing value');
         if (!deepEqual(get(doc, path), op.value as Json)) return bad(`test failed at '${op.path}'`);
         result = doc;
         break;

@@ -179,9 +179,12 @@ export async function until(predicate: () => boolean, ms = 5000, what = 'conditi
   }
 }
 
-/** Waits until a channel has a subscriber in the proxy (the hold is registered). */
+/**
+ * Waits until a channel has a held subscriber in the proxy (the hold is registered in the worker's channel
+ * index; the bus subscription alone is not enough, since long-poll channels linger on the bus).
+ */
 export function subscribed(proxy: RunningProxy, channel: string, ms = 5000): Promise<void> {
-  return until(() => proxy.thumbtack.bus.hasSubscribers(channel), ms, `a subscriber on ${channel}`);
+  return until(() => (proxy.thumbtack.worker.hold.index.get(channel)?.size ?? 0) > 0, ms, `a subscriber on ${channel}`);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

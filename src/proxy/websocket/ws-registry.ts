@@ -3,7 +3,6 @@ import type { CloseReason } from '../../hold/subscriber';
 
 /** What the registry needs of a session. */
 export interface RegisteredSession {
-  readonly kind: 'response' | 'stream' | 'websocket';
   /** The `Connection-Id` (a UUID), also the id in stats and commands. */
   readonly cid: string;
   /** Makes a WebSocket-over-HTTP session send a request now; false for other backends. */
@@ -51,9 +50,10 @@ export class WsRegistry {
     if (!set) return 0;
     let n = 0;
     for (const sub of [...set]) {
-      if (sub.kind !== 'websocket') continue;
-      const session = this.byCid.get((sub as unknown as RegisteredSession).cid);
-      if (session === (sub as unknown as RegisteredSession) && session.refresh()) n++;
+      const cid = (sub as Partial<RegisteredSession>).cid;
+      if (sub.kind !== 'websocket' || cid === undefined) continue;
+      const session = this.byCid.get(cid);
+      if (session !== undefined && (session as unknown) === sub && session.refresh()) n++;
     }
     return n;
   }

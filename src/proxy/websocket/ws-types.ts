@@ -1,5 +1,6 @@
 /** Shared types of the WebSocket module: the context of one worker, limits, and the backend seam. */
 import type { GripExtension } from '../../grip/ws-extension';
+import { MIN_KEEP_ALIVE_INTERVAL_SEC } from '../../grip/ws-over-http-headers';
 import type { ProxyContext } from '../proxy-context';
 import type { WsRegistry } from './ws-registry';
 
@@ -17,12 +18,15 @@ export interface WsLimits {
   pingIntervalMs: number;
   /** Milliseconds clients get to finish their close handshake at shutdown before being dropped. */
   shutdownGraceMs: number;
+  /** Seconds: smaller WebSocket-over-HTTP `Keep-Alive-Interval` values are raised to this (Pushpin: 20). */
+  minKeepAliveIntervalSec: number;
 }
 
 export const DEFAULT_WS_LIMITS: WsLimits = {
   maxMessageBytes: 1_000_000,
   pingIntervalMs: 45_000,
   shutdownGraceMs: 1_000,
+  minKeepAliveIntervalSec: MIN_KEEP_ALIVE_INTERVAL_SEC,
 };
 
 /** What every WebSocket session of one worker shares. */
@@ -70,12 +74,12 @@ export type HandshakeOutcome =
   | {
       kind: 'accept';
       backend: WsBackend;
-      /** Headers for the client's 101 (private and extension headers already removed). */
+      /** Headers for the client's 101, `Sec-WebSocket-Protocol` included (private and extension headers removed). */
       headers: Array<[string, string]>;
-      /** The subprotocol the backend chose, if any. */
-      protocol?: string;
       /** Present when the backend turned GRIP mode on. */
       grip?: GripExtension;
+      /** The backend's `Sec-WebSocket-Extensions` values (relayed only to a trusted upstream proxy). */
+      extensions?: string[];
     }
   | { kind: 'reject'; code: number; reason: string; headers: Array<[string, string]>; body: Buffer }
   /** `connectFailure`: the target was not reached (the next target is tried). */

@@ -57,7 +57,7 @@ describe('thumbtack CLI', () => {
         'routesfile=routes',
         '[handler]',
         `push_in_http_port=${publishBase - 1}`,
-        'push_in_spec=tcp://127.0.0.1:0',
+        'push_in_spec=',
         'port_offset_is_not_here=1',
       ].join('\n'),
     );
@@ -69,7 +69,21 @@ describe('thumbtack CLI', () => {
     const good = join(dir, 'good.conf');
     writeFileSync(
       good,
-      ['[global]', 'rundir=run', 'port_offset=1', '[runner]', `http_port=127.0.0.1:${httpPort}`, '[proxy]', 'routesfile=routes', '[handler]', `push_in_http_port=${publishBase - 1}`].join('\n'),
+      [
+        '[global]',
+        'rundir=run',
+        'port_offset=1',
+        '[runner]',
+        `http_port=127.0.0.1:${httpPort}`,
+        '[proxy]',
+        'routesfile=routes',
+        '[handler]',
+        `push_in_http_port=${publishBase - 1}`,
+        // No ZeroMQ sockets: the defaults (5560, 5562, 5563) may be taken by other tests on this machine.
+        'push_in_spec=',
+        'push_in_sub_specs=',
+        'command_spec=',
+      ].join('\n'),
     );
     const proc = run(['--config', good]);
     await waitForPort(httpPort);
@@ -107,7 +121,7 @@ describe('thumbtack CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'thumbtack-cli-'));
     // The routes file named here points nowhere useful: --route lines must replace it.
     writeFileSync(join(dir, 'routes'), '* 127.0.0.1:1\n');
-    writeFileSync(join(dir, 'p.conf'), ['[global]', 'rundir=run', '[handler]', `push_in_http_port=${publishPort}`].join('\n'));
+    writeFileSync(join(dir, 'p.conf'), ['[global]', 'rundir=run', '[handler]', `push_in_http_port=${publishPort}`, 'push_in_spec=', 'push_in_sub_specs=', 'command_spec='].join('\n'));
     const proc = run(['--config', join(dir, 'p.conf'), '--port', `127.0.0.1:${port}`, '--route', `*,path_beg=/b 127.0.0.1:${backendB.port}`, '--route', `* 127.0.0.1:${backendA.port}`]);
     await waitForPort(port);
     expect((await request(`http://127.0.0.1:${port}/b/x`)).text).toBe('from B\n');

@@ -1,0 +1,136 @@
+/**
+ * Turns a decoded instruction into a held connection (spec grip-headers.md §5): the channel records
+ * (route prefix, `sub=` channels, `connection_subscription_max`), a long-poll, or a stream whose head and
+ * initial body (after the `build-id` filter) are written first. An unheld response with a next link becomes
+ * a stream that follows the link.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Route } from '../config/route-types';
+import type { Instruction } from '../grip/types';
+import { ResponseFilterStream, responseFilters } from '../hold/filters';
+import type { HeldChannel } from '../hold/next-link';
+import { ResponseSubscriber, type LongPollOwner } from '../hold/response-subscriber';
+import { clientCursors } from '../hold/stream-replay';
+import { StreamSubscriber } from '../hold/stream-subscriber';
+import type { LinkResponse, StreamOwner } from '../hold/stream-types';
+import { heldConnectionId } from '../stats/held-connection';
+import { requestUri, type ClientRequestInfo } from './client-request';
+import { flatHeaders } from './client-writer';
+import { fetchLink } from './link-fetcher';
+import type { ProxyContext } from './proxy-context';
+
+let localIds = 0;
+
+/**
+ * The channels an instruction subscribes a connection of `route` to: full name → record, then the target's
+ * `sub=` channels (as-is). At most `max` in all; the rest are dropped with a warning.
+ */
+export function heldChannels(
+  ctx: ProxyContext,
+  route: Route,
+  instruction: Pick<Instruction, 'channels'>,
+): { channels: Map<string, HeldChannel>; implicit: Set<string> } {
+  const channels = new Map<string, HeldChannel>();
+  const implicit = new Set<string>();
+  for (const c of instruction.channels) {
+    const full = route.prefix + c.name;
+    const record: HeldChannel = { name: c.name, filters: [...c.filters] };
+    if (c.prevId !== undefined) record.prevId = c.prevId;
+    channels.set(full, record);
+  }
+  for (const t of route.targets) {
+    for (const sub of t.subs) {
+      implicit.add(sub);
+      if (!channels.has(sub)) channels.set(sub, { name: sub, filters: [] });
+    }
+  }
+  const max = ctx.settings.connectionSubscriptionMax;
+  if (channels.size > max) {
+    ctx.logger.warn('too many channels for one connection; extra ones dropped', { route: route.id, max, given: channels.size });
+    for (const key of [...channels.keys()].slice(max)) channels.delete(key);
+  }
+  return { channels, implicit };
+}
+
+/** Holds the client as a long-poll. */
+export function startLongPoll(ctx: ProxyContext, info: ClientRequestInfo, res: ServerResponse, owner: LongPollOwner, instruction: Instruction): void {
+  const { channels } = heldChannels(ctx, info.route, instruction);
+  new ResponseSubscriber(ctx.hold, res, owner, {
+    channels,
+    meta: instruction.meta,
+    timeoutResponse: instruction.response,
+    timeoutSec: instruction.timeoutSec,
+  }).start();
+}
+
+/** The HTTP side of one held stream: next-link requests on the client's route, channel mapping, ids. */
+class StreamSession implements StreamOwner {
+  private readonly localId = `stream-${++localIds}`;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    private readonly info: ClientRequestInfo,
+    private readonly res: ServerResponse,
+    readonly debug: boolean,
+  ) {}
+
+  get routeId(): string {
+    return this.info.route.id;
+  }
+
+  get connectionId(): string {
+    return heldConnectionId(this.res) ?? this.localId;
+  }
+
+  fetchLink(uri: string, currentUri: string, extra: Array<[string, string]>): Promise<LinkResponse> {
+    return fetchLink(this.ctx, this.info, uri, currentUri, extra);
+  }
+
+  channelsOf(instruction: Instruction): Map<string, HeldChannel> {
+    return heldChannels(this.ctx, this.info.route, instruction).channels;
+  }
+}
+
+function isEventStream(headers: ReadonlyArray<readonly [string, string]>): boolean {
+  for (const [k, v] of headers) if (k.toLowerCase() === 'content-type') return v.trim().toLowerCase().startsWith('text/event-stream');
+  return false;
+}
+
+/**
+ * Starts a stream: the head (status, headers minus `Content-Length`, after `withCors`), the initial body
+ * after the response filters, then the subscriber. A filter error ends the stream at once (debug: with the
+ * message), as Pushpin does.
+ */
+export function startStream(
+  ctx: ProxyContext,
+  info: ClientRequestInfo,
+  res: ServerResponse,
+  instruction: Instruction,
+  withCors: (headers: Array<[string, string]>) => Array<[string, string]>,
+  debug: boolean,
+): void {
+  const r = instruction.response;
+  res.writeHead(r.code, r.reason, flatHeaders(withCors(r.headers.filter(([k]) => k.toLowerCase() !== 'content-length'))));
+  const body = r.body.length > 0 ? new ResponseFilterStream(responseFilters(instruction.channels), instruction.meta).process(r.body) : { ok: true as const, out: r.body };
+  if (!body.ok) {
+    res.end(debug ? `\n\n${`filter error: ${body.error}`}\n` : undefined);
+    return;
+  }
+  if (body.out.length > 0) res.write(body.out);
+  else res.flushHeaders();
+  const held = instruction.hold === 'stream';
+  const { channels, implicit } = held ? heldChannels(ctx, info.route, instruction) : { channels: new Map<string, HeldChannel>(), implicit: new Set<string>() };
+  const cursors = held && ctx.hold.reliable.history !== undefined ? clientCursors(info.headers) : undefined;
+  const sub = new StreamSubscriber(ctx.hold, res, new StreamSession(ctx, info, res, debug), {
+    channels,
+    implicit,
+    meta: instruction.meta,
+    keepAlive: instruction.keepAlive,
+    link: instruction.nextLink,
+    currentUri: requestUri(info),
+    held,
+    sse: isEventStream(r.headers),
+    cursors,
+  });
+  sub.start();
+}

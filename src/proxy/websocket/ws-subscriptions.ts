@@ -1,0 +1,104 @@
+import { applyMessageFilters, contentFilterMismatch } from '../../hold/filters';
+import type { HoldContext } from '../../hold/hold-context';
+import type { Subscriber } from '../../hold/subscriber';
+import type { PublishItem } from '../../publish/item-types';
+
+/** What the filters decided about one publish: its content, a skip, or an error (Pushpin's message). */
+export type FilterResult = { kind: 'send'; content: Buffer } | { kind: 'skip' } | { kind: 'error'; message: string; mismatch: boolean };
+
+interface Subscription {
+  /** The name as the backend gave it (before the route prefix). */
+  name: string;
+  filters: string[];
+}
+
+/**
+ * The channel subscriptions of one WebSocket connection (from `subscribe` control messages and the
+ * target's `sub=`), their filters and the subscription meta of `set-meta`, registered on the worker's
+ * channel index.
+ */
+export class WsSubscriptions {
+  /** Full channel name (route prefix included) → subscription. */
+  private readonly byChannel = new Map<string, Subscription>();
+  /** `sub=` channels (backend names): they cannot be unsubscribed. */
+  private readonly fixed: ReadonlySet<string>;
+  /** Subscription meta (`user` for `skip-self`, ...). */
+  readonly meta: Record<string, string> = Object.create(null) as Record<string, string>;
+
+  constructor(
+    private readonly hold: HoldContext,
+    private readonly owner: Subscriber,
+    private readonly prefix: string,
+    /** `connection_subscription_max`. */
+    private readonly max: number,
+    fixed: readonly string[],
+  ) {
+    this.fixed = new Set(fixed);
+  }
+
+  /** Full channel names. */
+  get channels(): string[] {
+    return [...this.byChannel.keys()];
+  }
+
+  filtersOf(channel: string): readonly string[] {
+    return this.byChannel.get(channel)?.filters ?? [];
+  }
+
+  /** Subscribes the `sub=` channels. */
+  start(): void {
+    for (const name of this.fixed) this.subscribe(name, []);
+  }
+
+  /**
+   * Subscribes to `name` (the route prefix is added); a repeated subscription replaces the filters.
+   * Returns false when the connection is at its subscription limit (the subscription is ignored).
+   */
+  subscribe(name: string, filters: string[]): boolean {
+    const channel = this.prefix + name;
+    const known = this.byChannel.has(channel);
+    if (!known && this.byChannel.size >= this.max) return false;
+    this.byChannel.set(channel, { name, filters });
+    if (!known) this.hold.index.add(channel, this.owner);
+    return true;
+  }
+
+  /** Unsubscribes from `name`, unless it is a `sub=` channel. */
+  unsubscribe(name: string): void {
+    const channel = this.prefix + name;
+    if (this.fixed.has(name) || !this.byChannel.delete(channel)) return;
+    this.hold.index.remove(channel, this.owner);
+  }
+
+  setMeta(name: string, value: string | undefined): void {
+    if (value === undefined) delete this.meta[name];
+    else this.meta[name] = value;
+  }
+
+  /** Leaves every channel. */
+  clear(): void {
+    for (const channel of this.byChannel.keys()) this.hold.index.remove(channel, this.owner);
+    this.byChannel.clear();
+  }
+
+  /**
+   * Runs the filters of the item's channel over it (Pushpin runs them for every action): first the
+   * `content-filters` agreement check, then the filters in order. Skips are counted as `filtered`.
+   */
+  filter(item: PublishItem, claimed: string[] | undefined, content: Buffer): FilterResult {
+    const sub = this.byChannel.get(item.channel);
+    if (!sub) return { kind: 'send', content };
+    const mismatch = contentFilterMismatch(sub.filters, claimed);
+    if (mismatch !== undefined) return { kind: 'error', message: mismatch, mismatch: true };
+    if (sub.filters.length === 0) return { kind: 'send', content };
+    const prevIds = new Map<string, string | undefined>();
+    for (const s of this.byChannel.values()) prevIds.set(s.name, undefined);
+    const out = applyMessageFilters(sub.filters, { subMeta: this.meta, pubMeta: item.meta, prevIds }, content);
+    if (out.action === 'send') return { kind: 'send', content: out.content };
+    if (out.action === 'drop') {
+      this.hold.counters.filtered++;
+      return { kind: 'skip' };
+    }
+    return { kind: 'error', message: `filter error: ${out.message}`, mismatch: false };
+  }
+}

@@ -1,0 +1,60 @@
+import type { ServerResponse } from 'node:http';
+import type { XffRule } from '../config/config';
+import type { ClientRequestInfo } from '../proxy/client-request';
+import type { StatsEvents } from './stats-events';
+
+const CONN = Symbol('thumbtack.heldConnection');
+
+interface HeldConnection {
+  id: string;
+  stats: StatsEvents;
+}
+
+type TrackedResponse = ServerResponse & { [CONN]?: HeldConnection };
+
+/** Shared listener: no closure per held connection. */
+function onHeldClose(this: TrackedResponse): void {
+  const held = this[CONN];
+  if (held) held.stats.connEnded(held.id);
+}
+
+/**
+ * The client address a `conn` message reports (spec/stats.md §2): the first `X-Forwarded-For` value when
+ * the request has one, unless the `x_forwarded_for` rule drops them all (`truncate:0`); else the TCP peer.
+ */
+export function statsPeerAddress(headers: ReadonlyArray<[string, string]>, tcpPeer: string, rule: XffRule): string {
+  if (rule.truncate === 0) return tcpPeer;
+  for (const [name, value] of headers) {
+    if (name.toLowerCase() !== 'x-forwarded-for') continue;
+    const first = (value.split(',')[0] ?? '').trim();
+    if (first !== '') return first;
+  }
+  return tcpPeer;
+}
+
+/**
+ * Announces a held HTTP connection to stats once (a long-poll re-request keeps its id) and reports its end
+ * when the response closes. Gives the connection its id (`thumbtack:<worker>-<n>`), which `conncheck` knows.
+ */
+export function trackHeldConnection(
+  stats: StatsEvents | undefined,
+  res: ServerResponse,
+  info: ClientRequestInfo,
+  xff: XffRule,
+): void {
+  const tracked = res as TrackedResponse;
+  if (!stats || tracked[CONN] !== undefined || res.destroyed) return;
+  const id = stats.connHeld({
+    type: 'http',
+    peerAddress: statsPeerAddress(info.headers, info.peerAddress, xff),
+    ssl: info.isTls,
+    route: info.route.explicitId ? info.route.id : undefined,
+  });
+  tracked[CONN] = { id, stats };
+  res.once('close', onHeldClose);
+}
+
+/** The stats id of a held connection, if it has one. */
+export function heldConnectionId(res: ServerResponse): string | undefined {
+  return (res as TrackedResponse)[CONN]?.id;
+}

@@ -1,0 +1,281 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as zmq from 'zeromq';
+import { decodeStatsMessage } from '../../src/stats/stats-message';
+import { waitForPort } from '../helpers/processes';
+
+/** Where the Debian package puts things. */
+export const PUSHPIN_CONF = '/etc/pushpin/pushpin.conf';
+export const PUSHPIN_INTERNAL_CONF = '/usr/lib/pushpin/internal.conf';
+
+/** Publish ports of the shipped config before `port_offset`: push_in (PULL), http, sub (XSUB), command. */
+const SHIPPED_HANDLER_PORTS = [5560, 5561, 5562, 5563];
+
+/** A real Pushpin started from the Debian package's config, on free loopback ports, in its own temp dir. */
+export interface PushpinInstance {
+  /** `http://127.0.0.1:<http_port>` */
+  url: string;
+  /** `http://127.0.0.1:<push_in_http_port + port_offset>` */
+  publishUrl: string;
+  /** `pushpin --version`, e.g. `pushpin 1.36.0`. */
+  version: string;
+  dir: string;
+  /** Resolves once the handler announced (stats `sub`) a subscription to `channel`. */
+  subscribed(channel: string, ms?: number): Promise<void>;
+  /** The runner's stdout/stderr so far, and the proxy and handler logs. */
+  logs(): string;
+  close(): Promise<void>;
+}
+
+/** Finds an executable on PATH (`process.env.PATH`), or undefined. */
+export function which(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir === '') continue;
+    const candidate = join(dir, cmd);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+/** True when something can bind the port on all interfaces and on loopback right now. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
+  });
+}
+
+function ephemeralPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** An http_port and a port_offset such that http_port and the four shifted handler ports are free. */
+async function choosePorts(): Promise<{ httpPort: number; portOffset: number }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const httpPort = await ephemeralPort();
+    const anchor = await ephemeralPort();
+    const portOffset = anchor - 5561;
+    if (portOffset < 0) continue;
+    const shifted = SHIPPED_HANDLER_PORTS.map((p) => p + portOffset);
+    if (shifted.some((p) => p > 65535 || p === httpPort)) continue;
+    const free = await Promise.all(shifted.map(portIsFree));
+    if (free.every(Boolean)) return { httpPort, portOffset };
+  }
+  throw new Error('could not find free ports for Pushpin');
+}
+
+/**
+ * The shipped pushpin.conf with our rundir, logdir, http_port, port_offset and the absolute internal.conf.
+ *
+ * One change beyond those: the Debian `internal.conf` points pushpin-proxy at a system-wide zurl
+ * (`ipc:///var/run/zurl/...`) and the shipped `services` line does not start one, so a plain copy answers
+ * every proxied request with a 502 after 60 s. We add `zurl` to `services` (the runner then writes its own
+ * zurl.conf into the rundir) and point the proxy's zurl specs at that rundir, as upstream's config does.
+ */
+export function pushpinConfig(shipped: string, opts: { dir: string; httpPort: number; portOffset: number }): string {
+  const set = (text: string, key: string, value: string): string => {
+    const re = new RegExp(`^${key}=.*$`, 'm');
+    if (!re.test(text)) throw new Error(`${PUSHPIN_CONF} has no ${key}= line`);
+    return text.replace(re, `${key}=${value}`);
+  };
+  let conf = shipped;
+  conf = set(conf, 'include', PUSHPIN_INTERNAL_CONF);
+  conf = set(conf, 'rundir', join(opts.dir, 'run'));
+  conf = set(conf, 'logdir', join(opts.dir, 'log'));
+  conf = set(conf, 'http_port', String(opts.httpPort));
+  conf = set(conf, 'port_offset', String(opts.portOffset));
+  conf = set(conf, 'routesfile', join(opts.dir, 'routes'));
+  const services = /^services=(.*)$/m.exec(conf)?.[1]?.split(',').map((s) => s.trim()) ?? [];
+  if (!services.includes('zurl')) {
+    const at = services.findIndex((s) => s.startsWith('pushpin-proxy'));
+    services.splice(at < 0 ? services.length : at, 0, 'zurl');
+    conf = set(conf, 'services', services.join(','));
+  }
+  conf = conf.replace(
+    /^\[proxy\]$/m,
+    [
+      '[proxy]',
+      'zurl_out_specs=ipc://{rundir}/{ipc_prefix}zurl-in',
+      'zurl_out_stream_specs=ipc://{rundir}/{ipc_prefix}zurl-in-stream',
+      'zurl_in_specs=ipc://{rundir}/{ipc_prefix}zurl-out',
+    ].join('\n'),
+  );
+  return conf;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts Pushpin with the given route lines. Fails (throws) with a clear message when Pushpin is not
+ * installed. Resolves once the client port and the HTTP publish port accept connections and the stats
+ * socket is live (so `subscribed()` cannot miss an announcement).
+ */
+export async function startPushpin(routes: readonly string[]): Promise<PushpinInstance> {
+  const bin = which('pushpin');
+  if (bin === undefined || !existsSync(PUSHPIN_CONF) || !existsSync(PUSHPIN_INTERNAL_CONF)) {
+    throw new Error(
+      `Pushpin is not installed (need \`pushpin\` on PATH, ${PUSHPIN_CONF} and ${PUSHPIN_INTERNAL_CONF}). ` +
+        'The side-by-side conformance suite compares Thumbtack with Pushpin 1.36: install the Debian package ' +
+        '`pushpin` (.ci/run does).',
+    );
+  }
+  const version = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const dir = mkdtempSync(join(tmpdir(), 'thumbtack-conformance-'));
+  mkdirSync(join(dir, 'run'));
+  mkdirSync(join(dir, 'log'));
+  writeFileSync(join(dir, 'routes'), routes.join('\n') + '\n');
+  const { httpPort, portOffset } = await choosePorts();
+  const confFile = join(dir, 'pushpin.conf');
+  writeFileSync(confFile, pushpinConfig(readFileSync(PUSHPIN_CONF, 'utf8'), { dir, httpPort, portOffset }));
+
+  const proc: ChildProcess = spawn(bin, ['--config', confFile], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // If this process ends without afterAll (a crash, a forced exit), do not leave Pushpin running.
+  const onExit = (): void => {
+    if (proc.pid !== undefined && proc.exitCode === null) {
+      try {
+        process.kill(-proc.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  process.once('exit', onExit);
+  let output = '';
+  proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const readLog = (name: string): string => {
+    try {
+      return readFileSync(join(dir, 'log', name), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const logs = (): string =>
+    `--- pushpin runner\n${output}\n--- pushpin-proxy.log\n${readLog('pushpin-proxy.log')}\n--- pushpin-handler.log\n${readLog('pushpin-handler.log')}`;
+
+  const subscriptions = new Set<string>();
+  const waiters: Array<() => void> = [];
+  let statsSeen = 0;
+  const stats = new zmq.Subscriber({ linger: 0 });
+  let closed = false;
+
+  const stopProcesses = async (): Promise<void> => {
+    if (proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null) {
+      try {
+        process.kill(-proc.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, 3000)))]);
+      clearTimeout(timer);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        try {
+          process.kill(-proc.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+    // The runner puts each service in its own process group; if the runner died without stopping them,
+    // end the ones whose pid files are in our own rundir (and only those).
+    for (const name of ['condure', 'zurl', 'pushpin-proxy', 'pushpin-handler', 'mongrel2', 'm2adapter']) {
+      const pidFile = join(dir, 'run', `${name}.pid`);
+      if (!existsSync(pidFile)) continue;
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  };
+
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    process.off('exit', onExit);
+    stats.close();
+    await stopProcesses();
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    const publishPort = 5561 + portOffset;
+    await Promise.all([waitForPort(httpPort, 10000), waitForPort(publishPort, 10000)]);
+    stats.connect(`ipc://${join(dir, 'run', 'pushpin-stats')}`);
+    stats.subscribe();
+    void (async () => {
+      try {
+        for await (const [frame] of stats) {
+          if (frame === undefined) continue;
+          statsSeen++;
+          const decoded = decodeStatsMessage(frame);
+          if (decoded.ok && decoded.value.type === 'sub' && decoded.value.fields.unavailable !== true) {
+            subscriptions.add(String(decoded.value.fields.channel));
+          }
+          for (const w of waiters.splice(0)) w();
+        }
+      } catch {
+        /* socket closed */
+      }
+    })();
+    // Every client connection produces a stats `conn` message: poke the test route until one arrives.
+    const start = Date.now();
+    while (statsSeen === 0) {
+      if (Date.now() - start > 5000) throw new Error('no message on the Pushpin stats socket');
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(httpPort, '127.0.0.1', () => socket.end('GET / HTTP/1.1\r\nHost: stats.probe\r\n\r\n'));
+        socket.on('data', () => undefined);
+        socket.on('close', () => resolve());
+        socket.on('error', () => resolve());
+      });
+      await sleep(50);
+    }
+    return {
+      url: `http://127.0.0.1:${httpPort}`,
+      publishUrl: `http://127.0.0.1:${publishPort}`,
+      version,
+      dir,
+      logs,
+      close,
+      subscribed: (channel, ms = 5000) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`Pushpin: no subscription to ${channel} within ${ms} ms`)), ms);
+          const check = (): void => {
+            if (subscriptions.has(channel)) {
+              clearTimeout(timer);
+              resolve();
+            } else waiters.push(check);
+          };
+          check();
+        }),
+    };
+  } catch (err) {
+    const text = logs();
+    await close();
+    throw new Error(`Pushpin did not start: ${(err as Error).message}\n${text}`);
+  }
+}

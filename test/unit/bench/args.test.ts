@@ -1,0 +1,85 @@
+import { decodeInt, parseBenchArgs, type BenchArgs } from '../../../tools/bench/args';
+
+function parsed(argv: string[]): BenchArgs {
+  const r = parseBenchArgs(argv);
+  if (!r.ok) throw new Error(`unexpected failure: ${r.error.message}`);
+  return r.value;
+}
+
+function failure(argv: string[]): { code: string; message: string } {
+  const r = parseBenchArgs(argv);
+  if (r.ok) throw new Error('expected a failure');
+  return { code: r.error.code, message: r.error.message };
+}
+
+describe('parseBenchArgs', () => {
+  it('applies the defaults', () => {
+    expect(parsed(['fanout'])).toEqual(
+      expect.objectContaining({ scenario: 'fanout', targets: ['thumbtack'], runs: 3, json: false, pushpinLimits: 'raised', logLevel: 2, pids: [] }),
+    );
+    expect(parsed(['fanout']).n).toBeUndefined();
+  });
+
+  it('reads options in both spellings and expands --target both', () => {
+    const a = parsed(['connections', '--target', 'both', '--runs=5', '--n', '15_000', '--json', '--pushpin-limits=shipped', '--pending', '50']);
+    expect(a.targets).toEqual(['thumbtack', 'pushpin']);
+    expect(a.runs).toBe(5);
+    expect(a.n).toBe(15000);
+    expect(a.json).toBe(true);
+    expect(a.pushpinLimits).toBe('shipped');
+    expect(a.pending).toBe(50);
+  });
+
+  it('accepts a running proxy with all its URLs and pids', () => {
+    const a = parsed(['proxy', '--url', 'http://127.0.0.1:7999/', '--publish-url', 'http://127.0.0.1:5561', '--backend-port', '8080', '--pid', '12', '--pid', '13']);
+    expect(a.url).toBe('http://127.0.0.1:7999');
+    expect(a.publishUrl).toBe('http://127.0.0.1:5561');
+    expect(a.pids).toEqual([12, 13]);
+  });
+
+  it('rejects unknown scenarios, options and targets', () => {
+    expect(failure([]).code).toBe('BENCH_ARG_MISSING');
+    expect(failure(['nope']).code).toBe('BENCH_ARG_INVALID');
+    expect(failure(['fanout', 'proxy']).code).toBe('BENCH_ARG_UNKNOWN');
+    expect(failure(['fanout', '--fast']).code).toBe('BENCH_ARG_UNKNOWN');
+    expect(failure(['fanout', '--target', 'nginx']).message).toMatch(/thumbtack, pushpin or both/);
+    expect(failure(['fanout', '--target']).code).toBe('BENCH_ARG_INVALID');
+    expect(failure(['fanout', '--pushpin-limits', 'none']).code).toBe('BENCH_ARG_INVALID');
+  });
+
+  it('rejects bad numbers and out-of-range sizes', () => {
+    expect(failure(['fanout', '--runs', '0']).code).toBe('BENCH_ARG_RANGE');
+    expect(failure(['fanout', '--runs', '2.5']).code).toBe('BENCH_ARG_INVALID');
+    expect(failure(['fanout', '--n', '-5']).code).toBe('BENCH_ARG_INVALID');
+    expect(failure(['fanout', '--n', '1e3']).code).toBe('BENCH_ARG_INVALID');
+    expect(failure(['fanout', '--n']).code).toBe('BENCH_ARG_MISSING');
+    expect(failure(['fanout', '--n', '300000']).code).toBe('BENCH_ARG_RANGE');
+  });
+
+  it('sends traffic only to 127.0.0.1 and needs every URL of a running proxy', () => {
+    expect(failure(['proxy', '--url', 'http://10.0.0.1:80', '--publish-url', 'http://127.0.0.1:5561', '--backend-port', '1']).message).toMatch(/127\.0\.0\.1/);
+    expect(failure(['proxy', '--url', 'https://127.0.0.1:80']).code).toBe('BENCH_ARG_INVALID');
+    expect(failure(['proxy', '--url', 'not a url']).code).toBe('BENCH_ARG_INVALID');
+    expect(failure(['proxy', '--url', 'http://127.0.0.1:7999']).code).toBe('BENCH_ARG_MISSING');
+    expect(
+      failure(['proxy', '--target', 'both', '--url', 'http://127.0.0.1:7999', '--publish-url', 'http://127.0.0.1:5561', '--backend-port', '1']).code,
+    ).toBe('BENCH_ARG_INVALID');
+  });
+
+  it('--cpu-prof needs a folder', () => {
+    expect(parsed(['fanout', '--cpu-prof', '/tmp/prof']).cpuProf).toBe('/tmp/prof');
+    expect(failure(['fanout', '--cpu-prof']).code).toBe('BENCH_ARG_MISSING');
+    expect(failure(['fanout', '--cpu-prof', '--json']).code).toBe('BENCH_ARG_MISSING');
+  });
+});
+
+describe('decodeInt', () => {
+  it('bounds and digits', () => {
+    expect(decodeInt('--x', '7', { min: 1, max: 9 })).toEqual({ ok: true, value: 7 });
+    const low = decodeInt('--x', '0', { min: 1, max: 9 });
+    expect(low.ok).toBe(false);
+    expect(decodeInt('--x', '', { min: 0, max: 9 }).ok).toBe(false);
+    expect(decodeInt('--x', '_', { min: 0, max: 9 }).ok).toBe(false);
+    expect(decodeInt('--x', '0x10', { min: 0, max: 99 }).ok).toBe(false);
+  });
+});

@@ -1,0 +1,75 @@
+import { editIni, instanceEdits, offsetPorts, routesFile } from '../../../tools/bench/target-config';
+import { split } from '../../../tools/bench/fleet';
+
+const SHIPPED = `[global]
+include={libdir}/internal.conf
+rundir=/var/run/pushpin
+port_offset=0
+
+[runner]
+# comment kept
+http_port=7999
+logdir=/var/log/pushpin
+
+[handler]
+message_rate=2500
+message_hwm=25000
+`;
+
+describe('editIni', () => {
+  it('replaces, removes and adds keys per section, keeping comments', () => {
+    const out = editIni(SHIPPED, [
+      { section: 'runner', key: 'http_port', value: '127.0.0.1:1234' },
+      { section: 'handler', key: 'message_rate', value: undefined },
+      { section: 'runner', key: 'services', value: 'condure' },
+      { section: 'proxy', key: 'routesfile', value: '/tmp/x/routes' },
+    ]);
+    expect(out).toContain('# comment kept');
+    expect(out).toContain('http_port=127.0.0.1:1234');
+    expect(out).not.toContain('http_port=7999');
+    expect(out).not.toContain('message_rate');
+    expect(out).toContain('message_hwm=25000');
+    expect(out).toMatch(/\[runner\][^[]*services=condure/);
+    expect(out).toMatch(/\[proxy\]\nroutesfile=\/tmp\/x\/routes/);
+  });
+
+  it('does not touch a key of the same name in another section', () => {
+    const out = editIni('[a]\nx=1\n[b]\nx=2\n', [{ section: 'b', key: 'x', value: '3' }]);
+    expect(out).toBe('[a]\nx=1\n[b]\nx=3\n');
+  });
+});
+
+describe('instanceEdits', () => {
+  const base = { dir: '/tmp/b', proxyPort: 20001, portOffset: 12000, logLevel: 2 };
+
+  it('raised limits remove message_rate and message_hwm; shipped keeps them', () => {
+    const raised = editIni(SHIPPED, instanceEdits({ ...base, target: 'pushpin', pushpinLimits: 'raised' }));
+    expect(raised).not.toContain('message_rate');
+    const shipped = editIni(SHIPPED, instanceEdits({ ...base, target: 'pushpin', pushpinLimits: 'shipped' }));
+    expect(shipped).toContain('message_rate=2500');
+    expect(shipped).toContain('logdir=/tmp/b/log');
+    expect(shipped).toContain('http_port=127.0.0.1:20001');
+    expect(shipped).toContain('port_offset=12000');
+  });
+
+  it('Thumbtack gets no logdir and its workers key only when asked', () => {
+    const plain = editIni(SHIPPED, instanceEdits({ ...base, target: 'thumbtack', pushpinLimits: 'raised' }));
+    expect(plain).not.toContain('logdir');
+    expect(plain).not.toContain('workers');
+    const two = editIni(SHIPPED, instanceEdits({ ...base, target: 'thumbtack', pushpinLimits: 'raised', workers: 2 }));
+    expect(two).toMatch(/\[proxy\][^[]*workers=2/);
+  });
+
+  it('routes and derived ports', () => {
+    expect(routesFile(8080)).toBe('* 127.0.0.1:8080\n');
+    expect(offsetPorts(100)).toEqual([5660, 5661, 5662, 5663]);
+  });
+});
+
+describe('split', () => {
+  it('shares a total evenly', () => {
+    expect(split(10, 3)).toEqual([4, 3, 3]);
+    expect(split(2, 4)).toEqual([1, 1, 0, 0]);
+    expect(split(0, 2)).toEqual([0, 0]);
+  });
+});

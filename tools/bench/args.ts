@@ -1,0 +1,221 @@
+/**
+ * Command-line arguments of `npm run bench -- <scenario> [options]`: a pure decoder (no I/O) so that it can be
+ * unit tested. Every size has a default and an upper bound that keeps a run inside this machine's limits.
+ */
+import { fail, ok, type Result } from '../../src/core/errors';
+
+export const SCENARIOS = ['connections', 'fanout', 'publish', 'proxy', 'keepalive'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export type TargetName = 'thumbtack' | 'pushpin';
+
+/** `raised`: Pushpin's message_rate/message_hwm keys are left out (no limit); `shipped`: 2500/s and 25000. */
+export type PushpinLimits = 'raised' | 'shipped';
+
+export interface BenchArgs {
+  scenario: Scenario;
+  /** In run order; `both` = thumbtack then pushpin, interleaved run by run. */
+  targets: TargetName[];
+  runs: number;
+  json: boolean;
+  /** Connections, streams or subscribers, by scenario. */
+  n?: number;
+  channels?: number;
+  /** Concurrent requests (publish, proxy). */
+  concurrency?: number;
+  /** Measurement window, seconds (publish, proxy, keepalive). */
+  durationS?: number;
+  /** Streams waiting for their response head at once, over all load processes (default 100). */
+  pending?: number;
+  /** Publish rounds per run (fanout). */
+  rounds?: number;
+  /** Load-generator processes. */
+  procs?: number;
+  /** A proxy already running (then no proxy is started): client base URL, e.g. http://127.0.0.1:7999. */
+  url?: string;
+  /** Publish API base URL of that proxy, e.g. http://127.0.0.1:5561. */
+  publishUrl?: string;
+  /** Process ids of that proxy, for RSS and CPU. */
+  pids: number[];
+  /** Backend port the running proxy routes to (the bench starts its backend there). */
+  backendPort?: number;
+  pushpinLimits: PushpinLimits;
+  /** `workers=` written to Thumbtack's generated config when given. */
+  workers?: number;
+  /** Thumbtack tree to run (its bin/thumbtack.js and built dist/); default: this repository. */
+  thumbtackDir?: string;
+  /** Folder for `node --cpu-prof` output of the Thumbtack process. */
+  cpuProf?: string;
+  /** log_level written to the generated configs (2 = the shipped config). */
+  logLevel: number;
+}
+
+export const USAGE = `usage: npm run bench -- <scenario> [options]
+
+scenarios: ${SCENARIOS.join(', ')}
+
+options:
+  --target thumbtack|pushpin|both   system(s) to measure (default thumbtack)
+  --runs N                          runs per target; medians are reported (default 3)
+  --json                            one JSON line per scenario and target instead of tables
+  --n N                             connections / streams / subscribers (scenario default)
+  --channels N                      channels (connections, fanout)
+  --concurrency N                   concurrent requests (publish, proxy)
+  --duration S                      measurement window in seconds (publish, proxy, keepalive)
+  --rounds N                        publish rounds per run (fanout)
+  --pending N                       streams being opened at once, all load processes (default 100)
+  --procs N                         load-generator processes (default: enough for N)
+  --pushpin-limits raised|shipped   Pushpin message_rate/message_hwm (default raised = no limit)
+  --workers N                       Thumbtack workers= in its generated config
+  --cpu-prof DIR                    run Thumbtack under node --cpu-prof, profiles in DIR
+  --thumbtack-dir DIR               the Thumbtack tree to run (built; default this repository)
+  --log-level N                     log_level in both generated configs (default 2, as shipped)
+  --url URL --publish-url URL --backend-port P [--pid PID ...]
+                                    measure a proxy that is already running (no target started)
+`;
+
+interface IntSpec {
+  min: number;
+  max: number;
+}
+
+const INT_OPTIONS: Record<string, IntSpec & { key: keyof BenchArgs }> = {
+  '--runs': { key: 'runs', min: 1, max: 20 },
+  '--n': { key: 'n', min: 1, max: 200_000 },
+  '--channels': { key: 'channels', min: 1, max: 100_000 },
+  '--concurrency': { key: 'concurrency', min: 1, max: 5_000 },
+  '--duration': { key: 'durationS', min: 1, max: 600 },
+  '--rounds': { key: 'rounds', min: 1, max: 100 },
+  '--pending': { key: 'pending', min: 1, max: 5_000 },
+  '--procs': { key: 'procs', min: 1, max: 32 },
+  '--workers': { key: 'workers', min: 0, max: 64 },
+  '--backend-port': { key: 'backendPort', min: 1, max: 65_535 },
+  '--log-level': { key: 'logLevel', min: 0, max: 3 },
+};
+
+/** Decodes a whole decimal integer within bounds (no signs, exponents or fractions). */
+export function decodeInt(name: string, text: string | undefined, spec: IntSpec): Result<number> {
+  if (text === undefined) return fail('BENCH_ARG_MISSING', `${name} needs a value`);
+  if (!/^\d+$/.test(text.replace(/_/g, ''))) return fail('BENCH_ARG_INVALID', `${name}: not a whole number: ${JSON.stringify(text)}`);
+  const value = Number(text.replace(/_/g, ''));
+  if (value < spec.min || value > spec.max) {
+    return fail('BENCH_ARG_RANGE', `${name}: ${value} is outside ${spec.min}..${spec.max}`);
+  }
+  return ok(value);
+}
+
+function decodeUrl(name: string, text: string | undefined): Result<string> {
+  if (text === undefined) return fail('BENCH_ARG_MISSING', `${name} needs a value`);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail('BENCH_ARG_INVALID', `${name}: not a URL: ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'http:') return fail('BENCH_ARG_INVALID', `${name}: only http:// URLs are supported`);
+  if (url.hostname !== '127.0.0.1') return fail('BENCH_ARG_INVALID', `${name}: the bench only sends traffic to 127.0.0.1`);
+  return ok(`${url.protocol}//${url.host}`);
+}
+
+/**
+ * Decodes the arguments after `npm run bench --`. The first non-option word is the scenario; options take
+ * their value as the next word or after `=`. Returns a coded failure for anything unknown or out of range.
+ */
+export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
+  const args: Partial<BenchArgs> & { pids: number[] } = { pids: [] };
+  const words: string[] = [];
+  for (const word of argv) {
+    const eq = word.startsWith('--') ? word.indexOf('=') : -1;
+    if (eq > 0) words.push(word.slice(0, eq), word.slice(eq + 1));
+    else words.push(word);
+  }
+  let target = 'thumbtack';
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as string;
+    const intSpec = INT_OPTIONS[word];
+    if (intSpec) {
+      const value = decodeInt(word, words[++i], intSpec);
+      if (!value.ok) return value;
+      (args as Record<string, unknown>)[intSpec.key] = value.value;
+      continue;
+    }
+    switch (word) {
+      case '--json':
+        args.json = true;
+        break;
+      case '--target': {
+        const value = words[++i];
+        if (value !== 'thumbtack' && value !== 'pushpin' && value !== 'both') {
+          return fail('BENCH_ARG_INVALID', `--target: expected thumbtack, pushpin or both, got ${JSON.stringify(value ?? '')}`);
+        }
+        target = value;
+        break;
+      }
+      case '--pushpin-limits': {
+        const value = words[++i];
+        if (value !== 'raised' && value !== 'shipped') {
+          return fail('BENCH_ARG_INVALID', `--pushpin-limits: expected raised or shipped, got ${JSON.stringify(value ?? '')}`);
+        }
+        args.pushpinLimits = value;
+        break;
+      }
+      case '--url':
+      case '--publish-url': {
+        const value = decodeUrl(word, words[++i]);
+        if (!value.ok) return value;
+        if (word === '--url') args.url = value.value;
+        else args.publishUrl = value.value;
+        break;
+      }
+      case '--pid': {
+        const value = decodeInt(word, words[++i], { min: 1, max: 4_194_304 });
+        if (!value.ok) return value;
+        args.pids.push(value.value);
+        break;
+      }
+      case '--cpu-prof':
+      case '--thumbtack-dir': {
+        const value = words[++i];
+        if (value === undefined || value === '' || value.startsWith('--')) return fail('BENCH_ARG_MISSING', `${word} needs a folder`);
+        if (word === '--cpu-prof') args.cpuProf = value;
+        else args.thumbtackDir = value;
+        break;
+      }
+      default:
+        if (word.startsWith('-')) return fail('BENCH_ARG_UNKNOWN', `unknown option ${word}`);
+        if (args.scenario !== undefined) return fail('BENCH_ARG_UNKNOWN', `one scenario at a time: unexpected ${JSON.stringify(word)}`);
+        if (!(SCENARIOS as readonly string[]).includes(word)) {
+          return fail('BENCH_ARG_INVALID', `unknown scenario ${JSON.stringify(word)} (one of ${SCENARIOS.join(', ')})`);
+        }
+        args.scenario = word as Scenario;
+    }
+  }
+  if (args.scenario === undefined) return fail('BENCH_ARG_MISSING', 'which scenario? ' + SCENARIOS.join(', '));
+  const external = args.url !== undefined || args.publishUrl !== undefined;
+  if (external && (args.url === undefined || args.publishUrl === undefined || args.backendPort === undefined)) {
+    return fail('BENCH_ARG_MISSING', 'a running proxy needs --url, --publish-url and --backend-port together');
+  }
+  if (external && target === 'both') return fail('BENCH_ARG_INVALID', '--target both starts its own proxies; drop --url');
+  return ok({
+    scenario: args.scenario,
+    targets: target === 'both' ? ['thumbtack', 'pushpin'] : [target as TargetName],
+    runs: args.runs ?? 3,
+    json: args.json ?? false,
+    n: args.n,
+    channels: args.channels,
+    concurrency: args.concurrency,
+    durationS: args.durationS,
+    rounds: args.rounds,
+    pending: args.pending,
+    procs: args.procs,
+    url: args.url,
+    publishUrl: args.publishUrl,
+    pids: args.pids,
+    backendPort: args.backendPort,
+    pushpinLimits: args.pushpinLimits ?? 'raised',
+    workers: args.workers,
+    cpuProf: args.cpuProf,
+    thumbtackDir: args.thumbtackDir,
+    logLevel: args.logLevel ?? 2,
+  });
+}

@@ -1,0 +1,214 @@
+/**
+ * One load-generator process (`fork`ed by the fleet). It holds raw TCP client sockets (lighter than
+ * node:http) bound to its own source address (127.0.0.2, 127.0.0.3, …) so that the fleet gets past the
+ * ephemeral port range, and answers IPC commands (see `WorkerCommand`) with one reply each. It exits when its
+ * parent goes away, and every loop it runs has a deadline.
+ */
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { WorkerCommand, WorkerReply, OpenResult, CollectResult, HttpLoadResult } from './worker-protocol';
+import { runLane } from './request-lane';
+import { getRequest, KEEP_ALIVE_MARKER, MarkerCounter, postJsonRequest, publishBody, StampScanner } from './wire';
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
+const now = (): number => performance.timeOrigin + performance.now();
+
+interface StreamConn {
+  socket: net.Socket;
+  established: boolean;
+  stamps: StampScanner;
+  marks: MarkerCounter;
+}
+
+const streams: StreamConn[] = [];
+let alive = 0;
+let closedAfterEstablished = 0;
+let deliveries = 0;
+let keepAlives = 0;
+let latencies: number[] = [];
+let firstArrival = Infinity;
+let lastArrival = 0;
+
+function onStreamData(conn: StreamConn, chunk: Buffer): void {
+  let text = chunk.toString('latin1');
+  if (!conn.established) {
+    if (!text.startsWith('HTTP/1.1 200') && !text.startsWith('HTTP/1.0 200')) {
+      conn.socket.destroy(new Error(`status line ${JSON.stringify(text.slice(0, 20))}`));
+      return;
+    }
+    conn.established = true;
+    alive++;
+    conn.socket.emit('bench-established');
+    const end = text.indexOf('\r\n\r\n');
+    text = end >= 0 ? text.slice(end + 4) : '';
+  }
+  if (text.length === 0) return;
+  const t = now();
+  const stamps = conn.stamps.feed(text);
+  for (const stamp of stamps) {
+    latencies.push(t - stamp);
+    deliveries++;
+    if (t < firstArrival) firstArrival = t;
+    if (t > lastArrival) lastArrival = t;
+  }
+  keepAlives += conn.marks.feed(text);
+}
+
+function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<OpenResult> {
+  const startedAt = now();
+  let next = 0;
+  let pending = 0;
+  let established = 0;
+  let failed = 0;
+  let firstFailure: string | undefined;
+  let establishedAtFirstFailure = -1;
+  let lastEstablishedAt = startedAt;
+  const request = (i: number): Buffer => getRequest(`${cmd.pathPrefix}${cmd.channelPrefix}${(cmd.offset + i) % cmd.channels}`, cmd.hostHeader);
+  return new Promise((resolve) => {
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(deadline);
+      resolve({ established, failed, firstFailure, establishedAtFirstFailure, startedAt, lastEstablishedAt, elapsedMs: lastEstablishedAt - startedAt });
+    };
+    const deadline = setTimeout(finish, cmd.deadlineMs);
+    const pump = (): void => {
+      while (!finished && pending < cmd.maxPending && next < cmd.count) {
+        const i = next++;
+        pending++;
+        const socket = net.connect({ host: '127.0.0.1', port: cmd.port, localAddress: cmd.localAddress });
+        const conn: StreamConn = { socket, established: false, stamps: new StampScanner(), marks: new MarkerCounter(KEEP_ALIVE_MARKER) };
+        streams.push(conn);
+        let settled = false;
+        const settle = (ok: boolean, why?: string): void => {
+          if (settled) return;
+          settled = true;
+          pending--;
+          if (ok) {
+            established++;
+            lastEstablishedAt = now();
+          } else {
+            failed++;
+            if (firstFailure === undefined) {
+              firstFailure = why ?? 'closed';
+              establishedAtFirstFailure = established;
+            }
+          }
+          if (established + failed >= cmd.count) finish();
+          else pump();
+        };
+        socket.setNoDelay(true);
+        socket.once('connect', () => socket.write(request(i)));
+        socket.once('bench-established', () => settle(true));
+        socket.on('data', (chunk: Buffer) => onStreamData(conn, chunk));
+        socket.on('error', (err: Error) => settle(false, (err as NodeJS.ErrnoException).code ?? err.message));
+        socket.on('close', () => {
+          if (conn.established) {
+            alive--;
+            closedAfterEstablished++;
+          }
+          settle(false, 'closed by peer');
+        });
+      }
+      if (cmd.count === 0) finish();
+    };
+    pump();
+  });
+}
+
+function collect(reset: boolean): CollectResult {
+  const result: CollectResult = {
+    deliveries,
+    keepAlives,
+    alive,
+    closed: closedAfterEstablished,
+    firstArrival: Number.isFinite(firstArrival) ? firstArrival : 0,
+    lastArrival,
+    latencies: reset ? latencies : [],
+  };
+  if (reset) {
+    latencies = [];
+    deliveries = 0;
+    keepAlives = 0;
+    firstArrival = Infinity;
+    lastArrival = 0;
+  }
+  return result;
+}
+
+function httpLoad(cmd: Extract<WorkerCommand, { type: 'http-load' }>): Promise<HttpLoadResult> {
+  const startedAt = now();
+  const endAt = startedAt + cmd.durationMs;
+  let ok2xx = 0;
+  let other = 0;
+  let errors = 0;
+  let lastDone = startedAt;
+  let lanes = cmd.concurrency;
+  const request = (): Buffer | undefined => {
+    if (now() >= endAt) return undefined;
+    return cmd.method === 'POST'
+      ? postJsonRequest(cmd.path, cmd.hostHeader, publishBody(cmd.channel ?? 'bench', now()))
+      : getRequest(cmd.path, cmd.hostHeader);
+  };
+  return new Promise((resolve) => {
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(deadline);
+      resolve({ ok: ok2xx, other, errors, elapsedMs: lastDone - startedAt });
+    };
+    const deadline = setTimeout(finish, cmd.durationMs + 10_000);
+    for (let c = 0; c < cmd.concurrency; c++) {
+      runLane({
+        port: cmd.port,
+        // Publish connections are short-lived (Connection: close): let connect() pick and reuse ports.
+        localAddress: cmd.method === 'GET' ? cmd.localAddress : undefined,
+        next: request,
+        onResponse: (status) => {
+          lastDone = now();
+          if (status >= 200 && status < 300) ok2xx++;
+          else other++;
+        },
+        onError: () => errors++,
+        onDone: () => {
+          if (--lanes === 0) finish();
+        },
+      });
+    }
+  });
+}
+
+async function run(cmd: WorkerCommand): Promise<WorkerReply> {
+  switch (cmd.type) {
+    case 'open':
+      return { type: 'open', id: cmd.id, result: await open(cmd) };
+    case 'collect':
+      return { type: 'collect', id: cmd.id, result: collect(cmd.reset) };
+    case 'http-load':
+      return { type: 'http-load', id: cmd.id, result: await httpLoad(cmd) };
+    case 'close-all':
+      for (const conn of streams.splice(0)) {
+        conn.established = false; // so that its 'close' event does not count as a drop
+        conn.socket.destroy();
+      }
+      alive = 0;
+      closedAfterEstablished = 0;
+      return { type: 'close-all', id: cmd.id };
+  }
+}
+
+function main(): void {
+  process.on('message', (cmd: WorkerCommand) => {
+    run(cmd).then(
+      (reply) => process.send?.(reply),
+      (err: Error) => process.send?.({ type: 'error', id: cmd.id, message: err.message }),
+    );
+  });
+  process.on('disconnect', () => process.exit(0));
+  setTimeout(() => process.exit(0), 3_600_000).unref();
+  process.send?.({ type: 'ready', id: 0 });
+}
+
+if (require.main === module) main();

@@ -1,0 +1,141 @@
+/**
+ * `npm run bench -- <scenario> [--target thumbtack|pushpin|both] [--runs 3] [--json] …`: for every run and
+ * target, starts a fresh backend, proxy and load generator, runs the scenario, stops them all, and prints
+ * medians (min–max) per target and, for two targets, their ratio. Targets alternate run by run so that
+ * other load on the machine falls on both alike. Usage: see `USAGE` in args.ts.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseBenchArgs, USAGE, type BenchArgs, type TargetName } from './args';
+import { Fleet } from './fleet';
+import { machineInfo } from './machine';
+import { formatTable, jsonLines, type BenchReport, type TargetResult } from './report';
+import type { RunMetrics, ScenarioDef } from './scenario-kit';
+import { connectionsScenario } from './scenarios/connections';
+import { fanoutScenario } from './scenarios/fanout';
+import { keepaliveScenario } from './scenarios/keepalive';
+import { proxyScenario } from './scenarios/proxy';
+import { publishScenario } from './scenarios/publish';
+import { externalTarget, REPO_ROOT, startBackend, startTarget, type Backend, type Target } from './targets';
+
+const SCENARIO_DEFS: Record<string, ScenarioDef> = {
+  connections: connectionsScenario,
+  fanout: fanoutScenario,
+  publish: publishScenario,
+  proxy: proxyScenario,
+  keepalive: keepaliveScenario,
+};
+
+/** Metrics that, when above 0, keep the target's folder (config and logs) for inspection. */
+const TROUBLE_METRICS = ['failed', 'errors', 'non_2xx', 'publish_failed', 'dropped'];
+
+/** `git describe` of the Thumbtack tree, or the content of its BENCH_VERSION file (for exported trees). */
+function thumbtackVersion(dir: string): string {
+  try {
+    return readFileSync(join(dir, 'BENCH_VERSION'), 'utf8').trim();
+  } catch {
+    // not an exported tree
+  }
+  try {
+    const head = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', timeout: 5000 }).trim();
+    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no', 'src'], { encoding: 'utf8', timeout: 5000 }).trim();
+    return dirty ? `${head}+uncommitted` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function note(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+function brief(metrics: RunMetrics): string {
+  return Object.entries(metrics)
+    .filter(([name]) => !name.includes('['))
+    .map(([name, value]) => `${name}=${Number.isInteger(value) ? value : value.toFixed(2)}`)
+    .join(' ');
+}
+
+/** One run of one scenario against one target, with everything it started stopped afterwards. */
+async function runOnce(def: ScenarioDef, args: BenchArgs, targetName: TargetName): Promise<RunMetrics> {
+  let backend: Backend | undefined;
+  let target: Target | undefined;
+  let fleet: Fleet | undefined;
+  let trouble = true;
+  try {
+    backend = await startBackend(args.backendPort ?? 0);
+    target =
+      args.url !== undefined && args.publishUrl !== undefined
+        ? externalTarget(args.url, args.publishUrl, args.pids)
+        : await startTarget(targetName, {
+            backendPort: backend.port,
+            logLevel: args.logLevel,
+            pushpinLimits: args.pushpinLimits,
+            workers: args.workers,
+            cpuProf: args.cpuProf,
+            thumbtackDir: args.thumbtackDir,
+          });
+    fleet = await Fleet.start(def.procs(args));
+    const label = target.name;
+    const load1 = os.loadavg()[0] ?? NaN;
+    const metrics = await def.run({ args, target, backend, fleet, note: (line) => note(`${label}: ${line}`) });
+    // Other people share this machine: the 1-minute load average before the run says how busy it was.
+    metrics.machine_load1_before = load1;
+    trouble = TROUBLE_METRICS.some((name) => (metrics[name] ?? 0) > 0);
+    return metrics;
+  } finally {
+    await fleet?.stop();
+    await target?.stop(trouble);
+    if (trouble && target?.dir) note(`kept ${target.dir} (config and logs) for a look`);
+    await backend?.stop();
+  }
+}
+
+/** Runs the benchmark described by `argv`; resolves with the process exit code. */
+export async function runBench(argv: readonly string[]): Promise<number> {
+  const parsed = parseBenchArgs(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`bench: ${parsed.error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  const args = parsed.value;
+  const def = SCENARIO_DEFS[args.scenario] as ScenarioDef;
+  const machine = machineInfo();
+  const results: TargetResult[] = args.targets.map((t) => ({ target: args.url ? 'external' : t, runs: [], errors: [] }));
+  note(`${def.name}: ${args.targets.join(' vs ')}, ${args.runs} run(s), ${def.procs(args)} load process(es), load ${machine.load1}`);
+  for (let run = 1; run <= args.runs; run++) {
+    for (const [i, targetName] of args.targets.entries()) {
+      const result = results[i] as TargetResult;
+      note(`run ${run}/${args.runs} ${result.target}`);
+      try {
+        const metrics = await runOnce(def, args, targetName);
+        result.runs.push(metrics);
+        note(`run ${run}/${args.runs} ${result.target}: ${brief(metrics)}`);
+      } catch (err) {
+        result.errors.push((err as Error).message);
+        note(`run ${run}/${args.runs} ${result.target} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+  const report: BenchReport = {
+    scenario: def.name,
+    params: def.params(args),
+    settings: { thumbtack: thumbtackVersion(args.thumbtackDir ?? REPO_ROOT), pushpin_limits: args.pushpinLimits, log_level: args.logLevel, load_procs: def.procs(args), ...(args.workers !== undefined ? { workers: args.workers } : {}) },
+    machine,
+    results,
+  };
+  process.stdout.write(args.json ? jsonLines(report).join('\n') + '\n' : formatTable(report));
+  return results.some((r) => r.runs.length === 0) ? 1 : 0;
+}
+
+if (require.main === module) {
+  runBench(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      process.stderr.write(`bench: ${err.stack ?? err.message}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,133 @@
+/**
+ * Linux /proc readings for the processes under test: the process tree of a pid, resident memory (VmRSS, KiB)
+ * and CPU time (user + system, seconds). Processes that exit between two readings are skipped.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+let clockTicks: number | undefined;
+
+/** Kernel clock ticks per second (`getconf CLK_TCK`, usually 100). */
+export function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+interface StatLine {
+  pid: number;
+  comm: string;
+  ppid: number;
+  /** utime + stime, clock ticks. */
+  ticks: number;
+}
+
+function readStat(pid: number): StatLine | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  // Fields after the command name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+  const rest = text.slice(close + 2).split(' ');
+  return {
+    pid,
+    comm: text.slice(open + 1, close),
+    ppid: Number(rest[1]),
+    ticks: Number(rest[11]) + Number(rest[12]),
+  };
+}
+
+/** `root` and all its descendants that are alive now, root first. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readStat(Number(name));
+    if (!stat) continue;
+    const list = children.get(stat.ppid);
+    if (list) list.push(stat.pid);
+    else children.set(stat.ppid, [stat.pid]);
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift() as number;
+    if (out.includes(pid)) continue;
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out.filter((pid) => readStat(pid) !== undefined);
+}
+
+/** One process's reading. */
+export interface ProcReading {
+  pid: number;
+  name: string;
+  rssKb: number;
+  cpuS: number;
+}
+
+/** Reads VmRSS and CPU time of each pid still alive. */
+export function readProcs(pids: readonly number[]): ProcReading[] {
+  const out: ProcReading[] = [];
+  for (const pid of pids) {
+    const stat = readStat(pid);
+    if (!stat) continue;
+    let rssKb = 0;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+      const m = /\nVmRSS:\s+(\d+) kB/.exec(status);
+      rssKb = m ? Number(m[1]) : 0;
+    } catch {
+      continue;
+    }
+    out.push({ pid, name: stat.comm, rssKb, cpuS: stat.ticks / ticksPerSecond() });
+  }
+  return out;
+}
+
+/** Sums of a reading. */
+export interface ProcTotals {
+  rssKb: number;
+  cpuS: number;
+  /** RSS by process name (KiB), e.g. { condure: 1234, 'pushpin-handler': 567 }. */
+  rssByName: Record<string, number>;
+}
+
+export function totals(readings: readonly ProcReading[]): ProcTotals {
+  const rssByName: Record<string, number> = {};
+  let rssKb = 0;
+  let cpuS = 0;
+  for (const r of readings) {
+    rssKb += r.rssKb;
+    cpuS += r.cpuS;
+    rssByName[r.name] = (rssByName[r.name] ?? 0) + r.rssKb;
+  }
+  return { rssKb, cpuS, rssByName };
+}
+
+/** Totals for a fixed set of pids (the proxy's processes, found once after start). */
+export function measure(pids: readonly number[]): ProcTotals {
+  return totals(readProcs(pids));
+}
+
+/** Process count and open-file limit of this machine, for the report. */
+export function openFileLimit(): string {
+  try {
+    const limits = readFileSync('/proc/self/limits', 'latin1');
+    const m = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(limits);
+    return m ? `${m[1]} soft / ${m[2]} hard` : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,132 @@
+/** What every scenario receives and the small measuring tools they share. */
+import { performance } from 'node:perf_hooks';
+import type { BenchArgs } from './args';
+import { MAX_STREAMS_PER_PROC, type Fleet } from './fleet';
+import { measure } from './proc-stats';
+import type { Backend, Target } from './targets';
+import { runLane } from './request-lane';
+import { publishBody, postJsonRequest } from './wire';
+
+/** Numeric results of one run, by metric name (units in the name: _per_s, _ms, _kb, _pct, _mb). */
+export type RunMetrics = Record<string, number>;
+
+export interface ScenarioContext {
+  args: BenchArgs;
+  target: Target;
+  backend: Backend;
+  fleet: Fleet;
+  /** Progress line on stderr. */
+  note(line: string): void;
+}
+
+export interface ScenarioDef {
+  name: string;
+  /** The sizes this scenario uses with the given arguments, for the report. */
+  params(args: BenchArgs): Record<string, number>;
+  /** Load-generator processes needed for these arguments. */
+  procs(args: BenchArgs): number;
+  run(ctx: ScenarioContext): Promise<RunMetrics>;
+}
+
+/** Wall-clock ms with sub-ms resolution, comparable with the load workers' clocks. */
+export const now = (): number => performance.timeOrigin + performance.now();
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Starts a CPU measurement over `pids`; the returned function gives CPU % of one core since the start. */
+export function cpuWindow(pids: readonly number[]): () => number {
+  const start = measure(pids).cpuS;
+  const t0 = now();
+  return () => {
+    const seconds = (now() - t0) / 1000;
+    return seconds > 0 ? ((measure(pids).cpuS - start) / seconds) * 100 : NaN;
+  };
+}
+
+/**
+ * Polls `read` every `everyMs` until `done(value)` holds, `timeoutMs` passes, or the value stops changing for
+ * `stallMs`. Returns the last value read.
+ */
+export async function pollUntil<T>(read: () => Promise<T>, done: (v: T) => boolean, opts: { everyMs: number; timeoutMs: number; stallMs: number; key: (v: T) => number }): Promise<T> {
+  const until = Date.now() + opts.timeoutMs;
+  let value = await read();
+  let lastKey = opts.key(value);
+  let lastChange = Date.now();
+  while (!done(value) && Date.now() < until && Date.now() - lastChange < opts.stallMs) {
+    await sleep(opts.everyMs);
+    value = await read();
+    const key = opts.key(value);
+    if (key !== lastKey) {
+      lastKey = key;
+      lastChange = Date.now();
+    }
+  }
+  return value;
+}
+
+export interface PublishBurst {
+  ok: number;
+  failed: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+/**
+ * Publishes one single-item request per channel over `connections` keep-alive connections from this process;
+ * each body carries the wall-clock time at which it is written. Bounded by `timeoutMs`.
+ */
+export function publishEach(port: number, channels: readonly string[], connections: number, timeoutMs: number): Promise<PublishBurst> {
+  const startedAt = now();
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  let lanes = Math.min(connections, channels.length);
+  return new Promise((resolve) => {
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      resolve({ ok, failed: channels.length - ok, startedAt, endedAt: now() });
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    if (lanes === 0) return finish();
+    for (let c = 0; c < lanes; c++) {
+      runLane({
+        port,
+        next: () => {
+          const channel = channels[next++];
+          return channel === undefined ? undefined : postJsonRequest('/publish/', '127.0.0.1', publishBody(channel, now()));
+        },
+        onResponse: (status) => {
+          if (status >= 200 && status < 300) ok++;
+          else failed++;
+        },
+        onError: () => failed++,
+        onDone: () => {
+          if (--lanes === 0) finish();
+        },
+      });
+    }
+  });
+}
+
+/** Memory of the proxy's processes in KiB: total and by process name. */
+export function proxyMemory(target: Target): { rssKb: number; rssByName: Record<string, number> } {
+  const t = measure(target.pids);
+  return { rssKb: t.rssKb, rssByName: t.rssByName };
+}
+
+/** Default of `--pending`: streams being opened at once over all load processes. Pushpin 1.36 answers 502
+ * to part of a burst of a few hundred simultaneous new requests, so the default stays at 100. */
+export const DEFAULT_PENDING = 100;
+
+/** Per load process share of `--pending`. */
+export function pendingPerProc(args: BenchArgs, procs: number): number {
+  return Math.max(1, Math.ceil((args.pending ?? DEFAULT_PENDING) / procs));
+}
+
+/** Streams per load-generator process for `n` streams (at least `min` processes, each ≤ 15,000 streams). */
+export function procsFor(n: number, min: number, perProc = MAX_STREAMS_PER_PROC): number {
+  return Math.max(min, Math.ceil(n / perProc));
+}

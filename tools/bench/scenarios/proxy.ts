@@ -1,0 +1,43 @@
+/**
+ * `proxy`: plain request/response pass-through (GET, 3-byte body) over keep-alive connections, concurrency
+ * 50, for D seconds: first straight to the backend for reference, then through the proxy.
+ */
+import type { BenchArgs } from '../args';
+import { cpuWindow, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
+
+const DEFAULTS = { concurrency: 50, durationS: 5 };
+
+function params(args: BenchArgs) {
+  return { concurrency: args.concurrency ?? DEFAULTS.concurrency, duration_s: args.durationS ?? DEFAULTS.durationS };
+}
+
+async function run(ctx: ScenarioContext): Promise<RunMetrics> {
+  const { concurrency, duration_s: durationS } = params(ctx.args);
+  const load = (port: number): ReturnType<typeof ctx.fleet.httpLoad> =>
+    ctx.fleet.httpLoad({ port, hostHeader: '127.0.0.1', method: 'GET', path: '/plain', concurrency, durationMs: durationS * 1000 });
+  const backendCpu = cpuWindow([ctx.backend.pid]);
+  const direct = await load(ctx.backend.port);
+  const directBackendCpu = backendCpu();
+  await sleep(500);
+  const proxyCpu = cpuWindow(ctx.target.pids);
+  const gen = cpuWindow(ctx.fleet.pids);
+  const backendCpu2 = cpuWindow([ctx.backend.pid]);
+  const proxied = await load(ctx.target.proxyPort);
+  return {
+    proxied_rps: proxied.elapsedMs > 0 ? (proxied.ok * 1000) / proxied.elapsedMs : NaN,
+    direct_rps: direct.elapsedMs > 0 ? (direct.ok * 1000) / direct.elapsedMs : NaN,
+    non_2xx: proxied.other,
+    errors: proxied.errors,
+    proxy_cpu_pct: proxyCpu(),
+    backend_cpu_pct: backendCpu2(),
+    backend_cpu_pct_direct: directBackendCpu,
+    gen_cpu_pct: gen(),
+  };
+}
+
+export const proxyScenario: ScenarioDef = {
+  name: 'proxy',
+  params,
+  procs: (args) => args.procs ?? 1,
+  run,
+};

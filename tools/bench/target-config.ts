@@ -1,0 +1,108 @@
+/**
+ * The configuration both systems are measured with: a copy of Pushpin's shipped pushpin.conf with only the
+ * keys a private, loopback-only instance needs rewritten. Pure: text in, text out.
+ */
+import type { PushpinLimits, TargetName } from './args';
+
+export interface ConfigEdit {
+  section: string;
+  key: string;
+  /** undefined removes the key. */
+  value: string | undefined;
+}
+
+/**
+ * Applies edits to INI text: an existing `key=` line in the section is replaced (or removed), a missing key is
+ * added at the end of its section, and a missing section is appended. Comments and other lines stay as they are.
+ */
+export function editIni(text: string, edits: readonly ConfigEdit[]): string {
+  const lines = text.split('\n');
+  const pending = [...edits];
+  const out: string[] = [];
+  let section = '';
+  const flushSection = (): void => {
+    for (let i = 0; i < pending.length; ) {
+      const edit = pending[i] as ConfigEdit;
+      if (edit.section === section) {
+        if (edit.value !== undefined) out.push(`${edit.key}=${edit.value}`);
+        pending.splice(i, 1);
+      } else i++;
+    }
+  };
+  for (const line of lines) {
+    const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (header) {
+      flushSection();
+      section = (header[1] as string).trim();
+      out.push(line);
+      continue;
+    }
+    const kv = /^\s*([A-Za-z0-9_]+)\s*=/.exec(line);
+    if (kv) {
+      const index = pending.findIndex((e) => e.section === section && e.key === kv[1]);
+      if (index >= 0) {
+        const edit = pending[index] as ConfigEdit;
+        pending.splice(index, 1);
+        if (edit.value !== undefined) out.push(`${edit.key}=${edit.value}`);
+        continue;
+      }
+    }
+    out.push(line);
+  }
+  flushSection();
+  const sections = [...new Set(pending.filter((e) => e.value !== undefined).map((e) => e.section))];
+  for (const name of sections) {
+    out.push(`[${name}]`);
+    for (const edit of pending) if (edit.section === name && edit.value !== undefined) out.push(`${edit.key}=${edit.value}`);
+  }
+  return out.join('\n');
+}
+
+export interface InstanceSettings {
+  target: TargetName;
+  /** Folder of this instance (rundir, logdir and routes live under it). */
+  dir: string;
+  proxyPort: number;
+  portOffset: number;
+  logLevel: number;
+  pushpinLimits: PushpinLimits;
+  workers?: number;
+}
+
+/**
+ * The edits that turn the shipped pushpin.conf into a private instance: own rundir/logdir/ports, loopback
+ * only, and zurl started by the runner (the shipped file expects Debian's separate zurl service, which is
+ * not running here). `raised` removes message_rate/message_hwm, which Pushpin then reads as "no limit".
+ */
+export function instanceEdits(s: InstanceSettings): ConfigEdit[] {
+  const edits: ConfigEdit[] = [
+    { section: 'global', key: 'include', value: '/usr/lib/pushpin/internal.conf' },
+    { section: 'global', key: 'rundir', value: `${s.dir}/run` },
+    { section: 'global', key: 'port_offset', value: String(s.portOffset) },
+    { section: 'runner', key: 'services', value: 'condure,zurl,pushpin-proxy,pushpin-handler' },
+    { section: 'runner', key: 'http_port', value: `127.0.0.1:${s.proxyPort}` },
+    { section: 'runner', key: 'logdir', value: s.target === 'pushpin' ? `${s.dir}/log` : undefined },
+    { section: 'runner', key: 'log_level', value: String(s.logLevel) },
+    { section: 'proxy', key: 'routesfile', value: `${s.dir}/routes` },
+    { section: 'proxy', key: 'updates_check', value: 'off' },
+    { section: 'proxy', key: 'zurl_out_specs', value: 'ipc://{rundir}/{ipc_prefix}zurl-in' },
+    { section: 'proxy', key: 'zurl_out_stream_specs', value: 'ipc://{rundir}/{ipc_prefix}zurl-in-stream' },
+    { section: 'proxy', key: 'zurl_in_specs', value: 'ipc://{rundir}/{ipc_prefix}zurl-out' },
+    { section: 'handler', key: 'push_in_http_addr', value: '127.0.0.1' },
+  ];
+  if (s.pushpinLimits === 'raised') {
+    edits.push({ section: 'handler', key: 'message_rate', value: undefined }, { section: 'handler', key: 'message_hwm', value: undefined });
+  }
+  if (s.target === 'thumbtack' && s.workers !== undefined) edits.push({ section: 'proxy', key: 'workers', value: String(s.workers) });
+  return edits;
+}
+
+/** The routes file: everything to the bench backend. */
+export function routesFile(backendPort: number): string {
+  return `* 127.0.0.1:${backendPort}\n`;
+}
+
+/** The ports Pushpin derives from port_offset (push_in_spec, push_in_http_port, push_in_sub_specs, command_spec). */
+export function offsetPorts(portOffset: number): number[] {
+  return [5560, 5561, 5562, 5563].map((p) => p + portOffset);
+}
