@@ -26,19 +26,11 @@ export interface BackendHeaderOptions {
   origHeadersPrefix?: string;
 }
 
-/** Headers that describe one connection, never relayed (RFC 9110 §7.6.1 plus what Pushpin also drops). */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'accept-encoding',
-  'content-encoding',
-  'expect',
-]);
+/**
+ * Client headers never forwarded: exactly Pushpin's list (spec grip-headers.md §10). Pushpin forwards the
+ * other hop-by-hop headers (`TE`, `Upgrade: h2c`, names listed in `Connection`), and so does Thumbtack.
+ */
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'accept-encoding', 'content-encoding', 'transfer-encoding', 'expect']);
 
 /**
  * The headers forwarded to the backend (spec grip-headers.md §10): client headers minus `Grip-*` and
@@ -46,12 +38,7 @@ const HOP_BY_HOP = new Set([
  */
 export function backendHeaders(req: ClientRequestInfo, opts: BackendHeaderOptions): Array<[string, string]> {
   const route = req.route;
-  const dropped = new Set(HOP_BY_HOP);
-  for (const [name, value] of req.headers) {
-    if (name.toLowerCase() === 'connection') {
-      for (const token of value.split(',')) dropped.add(token.trim().toLowerCase());
-    }
-  }
+  const dropped = new Set(NOT_FORWARDED);
   if (opts.acceptPushpinRoute) dropped.add('pushpin-route');
   if (opts.acceptXForwardedProtocol || opts.setXForwardedProtocol !== 'off') {
     dropped.add('x-forwarded-proto');
@@ -108,12 +95,12 @@ function replaceHeader(headers: Array<[string, string]>, name: string, value: st
   }
 }
 
-/** Headers of a backend response that are relayed to the client on pass-through (hop-by-hop ones removed). */
+/** Response headers that describe the backend connection; every other header reaches the client, as in Pushpin. */
+const NOT_RELAYED = new Set(['connection', 'keep-alive', 'transfer-encoding']);
+
+/** Headers of a backend response that are relayed to the client on pass-through. */
 export function clientResponseHeaders(raw: Array<[string, string]>, stripGrip: boolean): Array<[string, string]> {
-  const dropped = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer']);
-  for (const [name, value] of raw) {
-    if (name.toLowerCase() === 'connection') for (const t of value.split(',')) dropped.add(t.trim().toLowerCase());
-  }
+  const dropped = NOT_RELAYED;
   return raw.filter(([name]) => {
     const lower = name.toLowerCase();
     return !dropped.has(lower) && !(stripGrip && lower.startsWith('grip-'));

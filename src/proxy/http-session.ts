@@ -209,10 +209,35 @@ export class HttpSession implements LongPollOwner {
 
   private passThrough(response: IncomingMessage, headers: Array<[string, string]>): void {
     const out = this.withCors(clientResponseHeaders(headers, false));
-    this.res.writeHead(response.statusCode ?? 502, response.statusMessage ?? '', flatHeaders(out));
-    response.pipe(this.res);
+    const code = response.statusCode ?? 502;
+    const reason = response.statusMessage ?? '';
     response.once('aborted', destroyResponse.bind(this.res));
     response.once('error', destroyResponse.bind(this.res));
+    const delimited = headers.some(([k]) => k.toLowerCase() === 'content-length') || this.info.method === 'HEAD';
+    if (delimited) {
+      this.res.writeHead(code, reason, flatHeaders(out));
+      response.pipe(this.res);
+      return;
+    }
+    // A body without a length that has fully arrived with its head is sent with a Content-Length, as
+    // Pushpin does; one still arriving after this turn of the event loop is streamed chunked.
+    const chunks: Buffer[] = [];
+    const collect = (chunk: Buffer): void => void chunks.push(chunk);
+    let ended = false;
+    response.on('data', collect);
+    response.once('end', () => {
+      if (ended) return;
+      ended = true;
+      sendComplete(this.res, code, reason, out, Buffer.concat(chunks));
+    });
+    setImmediate(() => {
+      if (ended) return;
+      ended = true;
+      response.off('data', collect);
+      this.res.writeHead(code, reason, flatHeaders(out));
+      for (const chunk of chunks) this.res.write(chunk);
+      response.pipe(this.res);
+    });
   }
 
   /** A stream hold that Pushpin starts and then ends at once (prev-id without a next link). */

@@ -275,17 +275,6 @@ describe('Thumbtack and Pushpin 1.36 side by side', () => {
       expect(view(b)).toEqual(view(a));
     });
 
-    // Pushpin 1.36 answers 502 when an instruct has no hold and no response body at all (its build-id filter
-    // fails on the missing body, with an empty message): debug text `Failed to parse accept instructions: filter error: `.
-    it.each(['/instruct?mode=empty', '/dbg/instruct?mode=empty', '/instruct?mode=nobody', '/dbg/instruct?mode=nobody'])(
-      'application/grip-instruct with no hold and no response body (%s): Pushpin answers 502',
-      async (path) => {
-        const { pp: a, tt: b } = await sendBoth(pp, tt, path);
-        expect(a.status).toBe(502);
-        expect(view(b)).toEqual(view(a));
-      },
-    );
-
     it('application/grip-instruct stream hold without a response', async () => {
       const [a, b] = await Promise.all([stream(pp, '/instruct?mode=stream&ch=is1'), stream(tt, '/instruct?mode=stream&ch=is1')]);
       await Promise.all([pp.subscribed('is1'), tt.subscribed('is1')]);
@@ -440,6 +429,20 @@ describe('Thumbtack and Pushpin 1.36 side by side', () => {
   });
 
   describe('documented differences', () => {
+    // Pushpin 1.36 answers 502 when an instruct has no hold and no response body at all (its build-id filter
+    // fails on the missing body, with an empty message: `Failed to parse accept instructions: filter error: `).
+    // That is a Pushpin bug; Thumbtack sends the instruct's response (status, headers, empty body).
+    it.each(['/instruct?mode=empty', '/instruct?mode=nobody'])(
+      'application/grip-instruct with no hold and no response body (%s): Pushpin 502, Thumbtack the response',
+      async (path) => {
+        const { pp: a, tt: b } = await sendBoth(pp, tt, path);
+        expect(a.status).toBe(502);
+        expect(a.text).toBe('Error while proxying to origin.\n');
+        expect([200, 203]).toContain(b.status);
+        expect(b.text).toBe('');
+      },
+    );
+
     it('an oversize request header block: Pushpin 1.36 resets the connection, Thumbtack answers 431', async () => {
       const bytes = `GET /plain HTTP/1.1\r\nHost: ${HOST}\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`;
       const [a, b] = await Promise.all([rawExchange(pp.url, bytes), rawExchange(tt.url, bytes)]);
@@ -454,7 +457,6 @@ describe('Thumbtack and Pushpin 1.36 side by side', () => {
       await Promise.all([slow.pollTimeout.pp, slow.pollTimeout.tt]);
       const seen = { pushpin: backend.count('/poll', { ch: 'lpt', side: 'pp' }), thumbtack: backend.count('/poll', { ch: 'lpt', side: 'tt' }) };
       // Pushpin: the original request plus the re-request ~1 s later (its timeout response came at ~6 s).
-      console.log('FIRSTSUB', JSON.stringify(seen), (await slow.pollTimeout.pp).ms, (await slow.pollTimeout.tt).ms);
       expect(seen.pushpin).toBe(2);
       expect((await slow.pollTimeout.pp).ms).toBeGreaterThanOrEqual(5900);
       // Thumbtack: recorded as observed. When it re-requests too, it must do so the same way (once, and the
