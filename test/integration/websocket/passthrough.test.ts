@@ -256,7 +256,9 @@ describe('WebSocket passthrough', () => {
     for await (const chunk of res) body += String(chunk);
     expect(res.statusCode).toBe(200);
     expect(body).toBe('plain http\n');
-    expect(plain.requests[0]?.headers['upgrade']).toBeUndefined();
+    // As Pushpin does, the offer itself is forwarded (the backend may ignore it); Connection is not.
+    expect(plain.requests[0]?.headers['upgrade']).toBe('h2c');
+    expect(plain.requests[0]?.headers['http2-settings']).toBe('AAMAAABkAAQAoAAAAAIAAAAA');
     await p.close();
     await plain.close();
   });
