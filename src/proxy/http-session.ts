@@ -8,6 +8,7 @@ import type { ClientResponse, Instruction } from '../grip/types';
 import { ResponseFilterStream, responseFilters } from '../hold/filters';
 import type { LongPollOwner } from '../hold/response-subscriber';
 import { heldConnectionId, trackHeldConnection } from '../stats/held-connection';
+import { markHeld } from './access-log';
 import { backendHeaders, clientResponseHeaders } from './backend-headers';
 import { sendBackendRequest, type BackendOutcome } from './backend-client';
 import { backendPath } from './backend-path';
@@ -159,6 +160,7 @@ export class HttpSession implements LongPollOwner {
       sendTextError(this.res, 400, 'Bad Request', 'Request too large to accept GRIP instruct.');
       return;
     }
+    markHeld(this.res, instruction.hold === 'response' ? 'response' : 'stream');
     if (instruction.hold === 'response') startLongPoll(ctx, info, this.res, this, instruction);
     else startStream(ctx, info, this.res, instruction, (headers) => this.withCors(headers), this.debug);
     trackHeldConnection(ctx.hold.stats, this.res, info, ctx.settings.xForwardedFor);

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import type { RouteTable } from '../config/route-table';
 import type { Route } from '../config/route-types';
 import { GRIP_BODY_LIMIT, pairsFromRaw, type ClientRequestInfo } from './client-request';
+import { beginAccess } from './access-log';
 import { sendComplete, sendTextError } from './client-writer';
 import { HttpSession } from './http-session';
 import type { ProxyContext } from './proxy-context';
@@ -135,6 +136,12 @@ export class ProxyServer {
     }
     this.ctx.hold.stats?.requestReceived(route.explicitId ? route.id : undefined);
     const first = route.targets[0];
+    beginAccess(res, this.ctx.logger, {
+      method: req.method ?? 'GET',
+      uri: `${this.isTls(req) ? 'https' : 'http'}://${req.headers.host ?? ''}${req.url ?? '/'}`,
+      route: route.id,
+      target: first ? (first.kind === 'test' ? 'test' : `${first.host}:${first.port}`) : '',
+    });
     if (first && first.kind === 'test') {
       req.resume();
       this.serveTest(req, res, route);

@@ -24,12 +24,19 @@ export interface ProxyOptions {
   backendTimeoutMs?: number;
   maxQueuedBytes?: number;
   verbose?: boolean;
+  /** Collects the proxy's JSON log lines (info level) instead of dropping them. */
+  logLines?: string[];
 }
 
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'thumbtack-test-'));
   const config: ThumbtackConfig = { ...defaultConfig(dir), ...opts.config };
-  const logger = opts.verbose ? new Logger(3, process.stderr, {}, 'text') : silentLogger;
+  const lines = opts.logLines;
+  const logger = opts.verbose
+    ? new Logger(3, process.stderr, {}, 'text')
+    : lines
+      ? new Logger(2, { write: (line) => void lines.push(line) })
+      : silentLogger;
   const thumbtack = new Thumbtack({
     config,
     logger,

@@ -1,0 +1,48 @@
+import type { ServerResponse } from 'node:http';
+import type { Logger } from '../core/logger';
+
+/**
+ * One log line per finished client request, like Pushpin's proxy log
+ * (`GET http://host/path -> 127.0.0.1:8000 code=200`, `... accept` for held ones), with the route, status,
+ * whether it was held and how long it took. The record rides on the response; one shared listener.
+ */
+const ACCESS = Symbol('thumbtack.access');
+
+interface AccessRecord {
+  logger: Logger;
+  startMs: number;
+  method: string;
+  uri: string;
+  route: string;
+  target: string;
+  held?: 'response' | 'stream';
+}
+
+type LoggedResponse = ServerResponse & { [ACCESS]?: AccessRecord };
+
+function onFinished(this: LoggedResponse): void {
+  const r = this[ACCESS];
+  if (!r) return;
+  this[ACCESS] = undefined;
+  const outcome = r.held ? 'accept' : `code=${this.statusCode}`;
+  r.logger.info(`${r.method} ${r.uri} -> ${r.target} ${outcome}`, {
+    route: r.route,
+    status: this.statusCode,
+    held: r.held ?? false,
+    durationMs: Math.round(performance.now() - r.startMs),
+    completed: this.writableFinished,
+  });
+}
+
+/** Starts the access record of a request (nothing when info logging is off). */
+export function beginAccess(res: ServerResponse, logger: Logger, fields: Omit<AccessRecord, 'logger' | 'startMs' | 'held'>): void {
+  if (!logger.enabled(2)) return;
+  (res as LoggedResponse)[ACCESS] = { logger, startMs: performance.now(), ...fields };
+  res.once('close', onFinished);
+}
+
+/** Marks the request as held (its line then says `accept`, as Pushpin's does). */
+export function markHeld(res: ServerResponse, kind: 'response' | 'stream'): void {
+  const r = (res as LoggedResponse)[ACCESS];
+  if (r) r.held = kind;
+}
