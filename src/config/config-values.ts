@@ -24,13 +24,14 @@ export function decodeBool(text: string): Decoded<boolean> {
   return bad(`expected true or false, got '${text}'`);
 }
 
-/** A decimal integer within [min, max]. */
-export function decodeInt(text: string, min: number, max = Number.MAX_SAFE_INTEGER): Decoded<number> {
+/** The largest integer a config value may hold: Pushpin reads them into a 32-bit `int`. */
+export const CONFIG_INT_MAX = 2 ** 31 - 1;
+
+/** A decimal integer within [min, max] (max defaults to {@link CONFIG_INT_MAX}, so seconds × 1000 stays a valid timer). */
+export function decodeInt(text: string, min: number, max = CONFIG_INT_MAX): Decoded<number> {
   if (!INT.test(text)) return bad(`expected an integer, got '${text}'`);
   const n = Number(text);
-  if (n < min || n > max) {
-    return bad(max === Number.MAX_SAFE_INTEGER ? `must be >= ${min}, got ${n}` : `must be ${min}-${max}, got ${n}`);
-  }
+  if (n < min || n > max) return bad(`must be ${min}-${max}, got ${text.trim()}`);
   return good(n);
 }
 

@@ -32,7 +32,7 @@ describe('parseIni (fuzz)', () => {
           check(line >= 1 && line <= lineCount, `error on line ${line}`);
         }
       }),
-      runs(1000),
+      runs(800),
     );
   });
 
@@ -67,14 +67,22 @@ describe('parseIni (fuzz)', () => {
         const r = noThrow(() => parseIni(lines.join(eol), FILE));
         expect(r).toEqual({ ok: true, value: { file: FILE, entries: want } });
       }),
-      runs(500),
+      runs(400),
     );
   });
 });
 
 /** Every known `section/key`, plus a few unknown ones. */
-const KNOWN_KEYS: Array<[string, string]> = Object.entries(CONFIG_KEYS).flatMap(([s, keys]) => Object.keys(keys).map((k): [string, string] => [s, k]));
-const KEYS = [...KNOWN_KEYS, ['proxy', 'no_such_key'], ['nowhere', 'rundir'], ['global', '__proto__'], ['constructor', 'x']] as Array<[string, string]>;
+const KNOWN_KEYS: Array<[string, string]> = Object.entries(CONFIG_KEYS).flatMap(([s, keys]) =>
+  Object.keys(keys).map((k): [string, string] => [s, k]),
+);
+const KEYS: Array<[string, string]> = [
+  ...KNOWN_KEYS,
+  ['proxy', 'no_such_key'],
+  ['nowhere', 'rundir'],
+  ['global', '__proto__'],
+  ['constructor', 'x'],
+];
 
 /** Values a config key may meet: numbers, edge integers, booleans, specs, lists, and junk. */
 const VALUE = fc.oneof(
@@ -127,7 +135,7 @@ describe('buildConfig (fuzz)', () => {
         }
         checkConfig(config);
       }),
-      runs(500),
+      runs(400),
     );
   });
 
@@ -138,7 +146,7 @@ describe('buildConfig (fuzz)', () => {
         if (!parseIni(text, FILE).ok) check(errors.length > 0, 'a syntax error gave no error');
         checkConfig(config);
       }),
-      runs(500),
+      runs(400),
     );
   });
 });

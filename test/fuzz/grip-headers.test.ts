@@ -42,7 +42,7 @@ describe('header parameter syntax (fuzz)', () => {
         noThrow(() => headerText(v));
         noThrow(() => headerBytes(v));
       }),
-      runs(1000),
+      runs(900),
     );
   });
 
@@ -66,7 +66,7 @@ describe('header parameter syntax (fuzz)', () => {
         expect(got).toEqual(want);
         for (let i = 0; i < got.length; i++) expect(headerText((got[i] as HeaderElement).value)).toBe((elements[i] as { value: string }).value);
       }),
-      runs(400),
+      runs(350),
     );
   });
 
@@ -77,7 +77,7 @@ describe('header parameter syntax (fuzz)', () => {
         expect(headerText(h)).toBe(s);
         expect(headerBytes(h)).toEqual(Buffer.from(s, 'utf8'));
       }),
-      runs(300),
+      runs(250),
     );
   });
 
@@ -92,7 +92,7 @@ describe('header parameter syntax (fuzz)', () => {
         if (want === undefined || want < -(2 ** 31) || want > 2 ** 31 - 1) expect(n).toBeUndefined();
         else expect(Object.is(n, want === 0 ? 0 : want)).toBe(true);
       }),
-      runs(500),
+      runs(450),
     );
   });
 });
@@ -131,7 +131,7 @@ describe('Grip-Keep-Alive (fuzz)', () => {
           expect(Buffer.isBuffer(r.value.data)).toBe(true);
         }
       }),
-      runs(700),
+      runs(650),
     );
   });
 
@@ -142,7 +142,7 @@ describe('Grip-Keep-Alive (fuzz)', () => {
         const bytes = Buffer.from(raw);
         expect(decodeCString(Buffer.from(encodeCString(bytes), 'latin1'))).toEqual(bytes);
       }),
-      runs(500),
+      runs(450),
     );
   });
 
@@ -171,7 +171,7 @@ describe('Grip-Keep-Alive (fuzz)', () => {
           expect(r).toEqual({ ok: true, value: { data, timeoutSec: Math.max(timeout ?? 55, 1), mode: mode ?? 'idle' } });
         },
       ),
-      runs(500),
+      runs(450),
     );
   });
 });

@@ -62,7 +62,10 @@ const VALUES: Record<string, fc.Arbitrary<string>> = {
   'Grip-Keep-Alive': fc.constantFrom('ka; format=cstring; timeout=2', 'a\\x4; format=cstring', 'eA==; format=base64; mode=interval', 'k; mode=x', '; timeout=1'),
   'Grip-Set-Meta': fc.constantFrom('k=v', 'k="v, w", j', '="x"', '__proto__="p"', 'a=1, a=2'),
   'Grip-Status': fc.constantFrom('200', '404 Nope', '1000 x', '-1', '201 '),
-  'Grip-Link': fc.constantFrom('</next>; rel=next', '<x>; rel=next; timeout=-1', '<http://[bad>; rel=next', '<>; rel=next', 'nolink; rel=next', '</p>; rel=prev', '<//h/x>; rel=next; timeout=3'),
+  'Grip-Link': fc.constantFrom(
+    '</next>; rel=next', '<x>; rel=next; timeout=-1', '<http://[bad>; rel=next', '<>; rel=next', 'nolink; rel=next',
+    '</p>; rel=prev', '<//h/x>; rel=next; timeout=3',
+  ),
   'Grip-Expose-Headers': fc.constantFrom('X-A', 'x-a, content-type', ''),
   'Content-Type': fc.constantFrom(GRIP_INSTRUCT_TYPE, `${GRIP_INSTRUCT_TYPE}; charset=utf-8`, 'text/plain'),
 };
@@ -131,7 +134,7 @@ describe('decodeInstruction (fuzz)', () => {
         const json = headers.some(([n, v]) => n.toLowerCase() === 'content-type' && v === GRIP_INSTRUCT_TYPE);
         checkResult(r, json);
       }),
-      runs(1000),
+      runs(800),
     );
   });
 
@@ -142,7 +145,7 @@ describe('decodeInstruction (fuzz)', () => {
         const r = noThrow(() => decodeInstruction(res, URI));
         checkResult(r, true);
       }),
-      runs(1000),
+      runs(800),
     );
   });
 });
@@ -157,7 +160,13 @@ const tokenName = fc
 const bytes = (min = 0): fc.Arbitrary<Buffer> => fc.uint8Array({ minLength: min, maxLength: 20 }).map((b) => Buffer.from(b));
 
 interface Spec {
-  hold?: { mode: 'response' | 'stream'; channels: Array<{ name: string; prevId?: string; filters: string[] }>; timeoutSec?: number; keepAlive?: { data: Buffer; timeoutSec?: number }; meta: Record<string, string> };
+  hold?: {
+    mode: 'response' | 'stream';
+    channels: Array<{ name: string; prevId?: string; filters: string[] }>;
+    timeoutSec?: number;
+    keepAlive?: { data: Buffer; timeoutSec?: number };
+    meta: Record<string, string>;
+  };
   link?: { uri: string; timeoutSec?: number };
   status?: { code: number; reason: string };
   headers: Array<[string, string]>;
@@ -170,7 +179,10 @@ const spec: fc.Arbitrary<Spec> = fc.record(
       {
         mode: fc.constantFrom('response' as const, 'stream' as const),
         channels: fc.array(
-          fc.record({ name: headerWord.filter((s) => s !== ''), prevId: text(6), filters: fc.array(text(6), { maxLength: 2 }) }, { requiredKeys: ['name', 'filters'] }),
+          fc.record(
+            { name: headerWord.filter((s) => s !== ''), prevId: text(6), filters: fc.array(text(6), { maxLength: 2 }) },
+            { requiredKeys: ['name', 'filters'] },
+          ),
           { maxLength: 3 },
         ),
         timeoutSec: fc.integer({ min: 0, max: 100000 }),
@@ -179,7 +191,10 @@ const spec: fc.Arbitrary<Spec> = fc.record(
       },
       { requiredKeys: ['mode', 'channels', 'meta'] },
     ),
-    link: fc.record({ uri: fc.constantFrom('/next', 'next?a=b', 'http://other.example/x', '../up'), timeoutSec: fc.integer({ min: 0, max: 1000 }) }, { requiredKeys: ['uri'] }),
+    link: fc.record(
+      { uri: fc.constantFrom('/next', 'next?a=b', 'http://other.example/x', '../up'), timeoutSec: fc.integer({ min: 0, max: 1000 }) },
+      { requiredKeys: ['uri'] },
+    ),
     status: fc.record({ code: fc.integer({ min: 0, max: 999 }), reason: fc.oneof(fc.constant(''), text(10).filter((s) => s.trim() === s)) }),
     headers: fc.array(
       fc.tuple(tokenName, text(10)).map(([n, v]): [string, string] => [n, n.toLowerCase() === 'content-type' ? 'text/plain' : v]),
@@ -211,7 +226,10 @@ function headerForm(s: Spec): BackendResponse {
     }
     if (s.hold.timeoutSec !== undefined) h.push(['Grip-Timeout', String(s.hold.timeoutSec)]);
     const ka = s.hold.keepAlive;
-    if (ka) h.push(['Grip-Keep-Alive', `${ka.data.toString('base64')}; format=base64; mode=interval${ka.timeoutSec === undefined ? '' : `; timeout=${ka.timeoutSec}`}`]);
+    if (ka) {
+      const t = ka.timeoutSec === undefined ? '' : `; timeout=${ka.timeoutSec}`;
+      h.push(['Grip-Keep-Alive', `${ka.data.toString('base64')}; format=base64; mode=interval${t}`]);
+    }
     const meta = Object.entries(s.hold.meta).map(([k, v]) => `${toHeaderString(k)}=${quoted(v)}`);
     if (meta.length > 0) h.push(['Grip-Set-Meta', meta.join(', ')]);
   }
@@ -226,12 +244,17 @@ function jsonForm(s: Spec): BackendResponse {
   if (s.hold) {
     const hold: Record<string, unknown> = {
       mode: s.hold.mode,
-      channels: s.hold.channels.map((c) => (c.prevId === undefined ? { name: c.name, filters: c.filters } : { name: c.name, 'prev-id': c.prevId, filters: c.filters })),
+      channels: s.hold.channels.map((c) =>
+        c.prevId === undefined ? { name: c.name, filters: c.filters } : { name: c.name, 'prev-id': c.prevId, filters: c.filters },
+      ),
       meta: s.hold.meta,
     };
     if (s.hold.timeoutSec !== undefined) hold['timeout'] = s.hold.timeoutSec;
     const ka = s.hold.keepAlive;
-    if (ka) hold['keep-alive'] = ka.timeoutSec === undefined ? { 'content-bin': ka.data.toString('base64') } : { 'content-bin': ka.data.toString('base64'), timeout: ka.timeoutSec };
+    if (ka) {
+      const content = { 'content-bin': ka.data.toString('base64') };
+      hold['keep-alive'] = ka.timeoutSec === undefined ? content : { ...content, timeout: ka.timeoutSec };
+    }
     doc['hold'] = hold;
   }
   const response: Record<string, unknown> = { headers: s.headers, 'body-bin': s.body.toString('base64') };
@@ -260,7 +283,7 @@ describe('header GRIP and JSON GRIP (fuzz)', () => {
         const prevIdNoLink = s.hold?.mode === 'stream' && s.link === undefined && s.hold.channels.some((c) => c.prevId !== undefined);
         expect(fromHeaders.ok).toBe(!prevIdNoLink);
       }),
-      runs(800),
+      runs(650),
     );
   });
 });

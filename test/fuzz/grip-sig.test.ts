@@ -4,11 +4,21 @@
  * expired, and refuses any one-character change of a good token.
  */
 import * as fc from 'fast-check';
-import { GRIP_SIG_LIFETIME_SEC, GripSigner, verifyGripSig, type SigningKey } from '../../src/grip/grip-sig';
-import { anyString, runs } from './fuzz-settings';
+import { GRIP_SIG_LIFETIME_SEC, GripSigner, verifyGripSig } from '../../src/grip/grip-sig';
+import { anyString, runs, text } from './fuzz-settings';
 
-const secret = fc.uint8Array({ maxLength: 24 }).map((b): SigningKey => ({ kind: 'hmac', secret: Buffer.from(b) }));
+const secret = fc.uint8Array({ maxLength: 24 }).map((b) => ({ kind: 'hmac' as const, secret: Buffer.from(b) }));
 const NOW = 1_800_000_000;
+
+/**
+ * The key HMAC-SHA256 really uses for a secret of at most 64 bytes: zero-padded to the block size, so
+ * secrets that differ only by trailing zero bytes are the same key (RFC 2104 §2; Pushpin alike).
+ */
+function hmacKey(secret: Buffer): Buffer {
+  let end = secret.length;
+  while (end > 0 && secret[end - 1] === 0) end--;
+  return secret.subarray(0, end);
+}
 
 describe('verifyGripSig (fuzz)', () => {
   it('resolves false, never rejects, for any string', async () => {
@@ -18,20 +28,19 @@ describe('verifyGripSig (fuzz)', () => {
       fc.asyncProperty(token, secret, async (t, key) => {
         expect(await verifyGripSig(t, key, NOW)).toBe(false);
       }),
-      runs(300),
+      runs(100),
     );
   });
 
   it('accepts a token signed with the key until it expires, and no other', async () => {
     await fc.assert(
-      fc.asyncProperty(secret, secret, text(), fc.integer({ min: 0, max: 2 * GRIP_SIG_LIFETIME_SEC }), async (key, other, iss, age) => {
+      fc.asyncProperty(secret, secret, text(10), fc.integer({ min: 0, max: 2 * GRIP_SIG_LIFETIME_SEC }), async (key, other, iss, age) => {
         const token = await new GripSigner(key, iss).sign(NOW);
         const fresh = age < GRIP_SIG_LIFETIME_SEC;
         expect(await verifyGripSig(token, key, NOW + age)).toBe(fresh);
-        const same = Buffer.compare(Buffer.from((key as { secret: Uint8Array }).secret), Buffer.from((other as { secret: Uint8Array }).secret)) === 0;
-        expect(await verifyGripSig(token, other, NOW)).toBe(same);
+        expect(await verifyGripSig(token, other, NOW)).toBe(hmacKey(key.secret).equals(hmacKey(other.secret)));
       }),
-      runs(200),
+      runs(150),
     );
   });
 
@@ -49,11 +58,7 @@ describe('verifyGripSig (fuzz)', () => {
         const sameBytes = parts.length === 3 && parts.every((p, n) => p.equals(original[n] as Buffer));
         if (!sameBytes) expect(await verifyGripSig(changed, key, NOW)).toBe(false);
       }),
-      runs(200),
+      runs(150),
     );
   });
 });
-
-function text(): fc.Arbitrary<string> {
-  return fc.string({ unit: 'grapheme', maxLength: 10 });
-}

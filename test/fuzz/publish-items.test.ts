@@ -61,7 +61,10 @@ const httpStream: fc.Arbitrary<HttpStreamFormat> = fc.oneof(
 const wsMessage: fc.Arbitrary<WsMessageFormat> = fc.oneof(
   fc.constantFrom('hint' as const, 'refresh' as const).map((action): WsMessageFormat => ({ action, type: 'text' })),
   fc
-    .record({ code: fc.option(fc.integer({ min: 0, max: 65535 }), { nil: undefined }), reason: fc.option(text(10).filter((s) => s !== ''), { nil: undefined }) })
+    .record({
+      code: fc.option(fc.integer({ min: 0, max: 65535 }), { nil: undefined }),
+      reason: fc.option(text(10).filter((s) => s !== ''), { nil: undefined }),
+    })
     .map((f): WsMessageFormat => withOptional({ action: 'close', type: 'text', ...f })),
   fc
     .record({ type: fc.constantFrom('text' as const, 'binary' as const), content: bytes, contentFilters: filters })
@@ -102,7 +105,7 @@ describe('publish item encode -> decode (fuzz)', () => {
         expect(body).toEqual({ ok: true, value: [i] });
         expect(mustDecode(decodePullMessage(Buffer.from(`J${json}`)))).toEqual(i);
       }),
-      runs(400),
+      runs(350),
     );
   });
 
@@ -114,7 +117,7 @@ describe('publish item encode -> decode (fuzz)', () => {
         expect(mustDecode(decodePullMessage(Buffer.concat([Buffer.from('T'), tnet])))).toEqual(i);
         if (i.channel !== '') expect(mustDecode(decodePullMessage(tnet, i.channel))).toEqual(i);
       }),
-      runs(400),
+      runs(350),
     );
   });
 });
@@ -128,7 +131,12 @@ const junk = fc.oneof(
 const maybe = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | unknown> => fc.oneof({ weight: 12, arbitrary: a }, { weight: 1, arbitrary: junk });
 const obj = (model: Record<string, fc.Arbitrary<unknown>>, requiredKeys: string[] = []): fc.Arbitrary<unknown> =>
   maybe(fc.record(model, { requiredKeys }));
-const action = maybe(fc.oneof({ weight: 12, arbitrary: fc.constantFrom('send', 'send', 'send', 'hint', 'close', 'refresh') }, { weight: 1, arbitrary: fc.constant('bogus') }));
+const action = maybe(
+  fc.oneof(
+    { weight: 12, arbitrary: fc.constantFrom('send', 'send', 'send', 'hint', 'close', 'refresh') },
+    { weight: 1, arbitrary: fc.constant('bogus') },
+  ),
+);
 const str = fc.oneof(
   { weight: 20, arbitrary: fc.oneof(fc.constantFrom('', 'a', 'X-A', 'text', 'binary', 'ping', 'aGVsbG8=', 'a b'), text(8)) },
   { weight: 1, arbitrary: fc.constantFrom('a\r\nb', 'nul\0', '\x7f') },
@@ -148,7 +156,10 @@ const wireFormats = {
     body: maybe(str), 'body-bin': maybe(str), 'body-patch': maybe(fc.array(jsonValue, { maxLength: 2 })),
   }),
   'http-stream': obj({ action, 'content-filters': filtersWire, content: maybe(str), 'content-bin': maybe(str) }),
-  'ws-message': obj({ action, type: maybe(str), code: maybe(int), reason: maybe(str), content: maybe(str), 'content-bin': maybe(str), 'content-filters': filtersWire }),
+  'ws-message': obj({
+    action, type: maybe(str), code: maybe(int), reason: maybe(str), content: maybe(str), 'content-bin': maybe(str),
+    'content-filters': filtersWire,
+  }),
 };
 
 const wireItem = fc.oneof(
@@ -193,7 +204,7 @@ describe('publish item decode (fuzz)', () => {
         const t = noThrow(() => decodePullMessage(encodeTnetstring(toTnetWire(w))));
         checkError(t, FRAME_CODES);
       }),
-      runs(700),
+      runs(600),
     );
   });
 
@@ -205,7 +216,7 @@ describe('publish item decode (fuzz)', () => {
         if (/[\x00-\x1f\x7f]/.test(topic)) expect(r.ok).toBe(false);
         else if (topic !== '') expect(r.ok && r.value.channel).toBe(topic);
       }),
-      runs(400),
+      runs(350),
     );
   });
 });
@@ -228,7 +239,7 @@ describe('publish bodies and frames (fuzz)', () => {
           if (!r.ok && r.error.code !== 'PUBLISH_BAD_JSON') check(r.error.message.startsWith('Invalid format'), r.error.message);
         },
       ),
-      runs(600),
+      runs(500),
     );
   });
 
@@ -243,7 +254,7 @@ describe('publish bodies and frames (fuzz)', () => {
         fc.option(anyString(6), { nil: undefined }),
         (frame, topic) => checkError(noThrow(() => decodePullMessage(frame, topic)), FRAME_CODES),
       ),
-      runs(600),
+      runs(500),
     );
   });
 });
@@ -263,7 +274,7 @@ describe('negotiateResponseFormat (fuzz)', () => {
         expect(negotiateResponseFormat(`${a}, image/png`)).toBe(f); // an unknown range changes nothing
         if (/^[\x00-\x7f]*$/.test(a)) expect(negotiateResponseFormat(a.toUpperCase())).toBe(f);
       }),
-      runs(400),
+      runs(350),
     );
   });
 });

@@ -45,7 +45,7 @@ describe('parseRouteLine (fuzz)', () => {
         if (r.ok) for (const s of r.sections) for (const [name] of s.props) check(name !== '', 'empty option name');
         else check(r.message !== '', 'empty message');
       }),
-      runs(1000),
+      runs(800),
     );
   });
 
@@ -61,7 +61,7 @@ describe('parseRouteLine (fuzz)', () => {
         const r = noThrow(() => parseRouteLine(serializeSections(sections)));
         expect(r).toEqual({ ok: true, sections });
       }),
-      runs(500),
+      runs(400),
     );
   });
 });
@@ -95,7 +95,7 @@ describe('parseRoutes (fuzz)', () => {
           }
         }
       }),
-      runs(800),
+      runs(650),
     );
   });
 });
@@ -178,7 +178,7 @@ describe('RouteTable.select (fuzz)', () => {
           if (!('route' in got)) check(got.error === 'no-route' && got.host === req.host, 'bad no-route answer');
         }
       }),
-      runs(800),
+      runs(650),
     );
   });
 
@@ -195,7 +195,7 @@ describe('RouteTable.select (fuzz)', () => {
           check(table.byId(r.id) === (shared ? undefined : r) && table.isIdShared(r.id) === shared, `lookup of id ${r.id}`);
         }
       }),
-      runs(500),
+      runs(400),
     );
   });
 });

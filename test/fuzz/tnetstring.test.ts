@@ -74,15 +74,15 @@ function checkDecode(buf: Buffer): void {
 
 describe('tnetstring decode (fuzz)', () => {
   it('never throws on random bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 60 }), (b) => checkDecode(Buffer.from(b))), runs(1000));
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 60 }), (b) => checkDecode(Buffer.from(b))), runs(800));
   });
 
   it('never throws on tnetstring-shaped text', () => {
-    fc.assert(fc.property(tnetish, checkDecode), runs(1000));
+    fc.assert(fc.property(tnetish, checkDecode), runs(800));
   });
 
   it('never throws on damaged encodings, including lying length prefixes', () => {
-    fc.assert(fc.property(mutated, checkDecode), runs(1000));
+    fc.assert(fc.property(mutated, checkDecode), runs(800));
   });
 
   it('accepts nesting up to the limit and rejects it past the limit (every depth, both containers)', () => {
@@ -119,7 +119,7 @@ describe('tnetstring encode -> decode (fuzz)', () => {
         const r = noThrow(() => decodeTnetstring(encodeTnetstring(v)));
         expect(r).toEqual({ ok: true, value: v });
       }),
-      runs(800),
+      runs(650),
     );
   });
 
@@ -137,7 +137,7 @@ describe('tnetstring encode -> decode (fuzz)', () => {
         }
         expect(got).toEqual(values);
       }),
-      runs(300),
+      runs(250),
     );
   });
 
@@ -146,7 +146,7 @@ describe('tnetstring encode -> decode (fuzz)', () => {
       fc.property(text(20), (s) => {
         expect(decodeTnetstring(encodeTnetstring(s))).toEqual({ ok: true, value: Buffer.from(s, 'utf8') });
       }),
-      runs(300),
+      runs(250),
     );
   });
 });

@@ -342,7 +342,7 @@ describe('buildConfig: errors', () => {
       ['[global]\nport_offset=-1', "bad value for 'port_offset' in [global]: must be 0-65535, got -1"],
       ['[global]\nport_offset=1.5', "bad value for 'port_offset' in [global]: expected an integer, got '1.5'"],
       ['[handler]\npush_in_http_port=0', "bad value for 'push_in_http_port' in [handler]: must be 1-65535, got 0"],
-      ['[handler]\nmessage_rate=0', "bad value for 'message_rate' in [handler]: must be >= 1, got 0 (or empty / -1 for no limit)"],
+      ['[handler]\nmessage_rate=0', "bad value for 'message_rate' in [handler]: must be 1-2147483647, got 0 (or empty / -1 for no limit)"],
       ['[handler]\nstats_format=xml', "bad value for 'stats_format' in [handler]: expected tnetstring or json, got 'xml'"],
       ['[proxy]\nset_x_forwarded_protocol=proto_only', "bad value for 'set_x_forwarded_protocol' in [proxy]: expected true, proto-only or false, got 'proto_only'"],
       ['[proxy]\nx_forwarded_for=truncate:x', "bad value for 'x_forwarded_for' in [proxy]: bad truncate count in 'truncate:x': expected an integer, got 'x'"],
@@ -351,7 +351,9 @@ describe('buildConfig: errors', () => {
       ['[proxy]\nroutesfile=', "bad value for 'routesfile' in [proxy]: must not be empty"],
       ['[runner]\nlog_level=loud', "bad value for 'log_level' in [runner]: log level expected an integer, got 'loud'"],
       ['[handler]\nprometheus_port=localhost', "bad value for 'prometheus_port' in [handler]: expected [addr:]port or ipc://<path>: expected a port number (1-65535), got 'localhost' in 'localhost'"],
-      ['[proxy]\nworkers=-2', "bad value for 'workers' in [proxy]: must be >= 0, got -2"],
+      ['[proxy]\nworkers=-2', "bad value for 'workers' in [proxy]: must be 0-2147483647, got -2"],
+      // Seconds that times 1000 would pass the timer wheel's range are refused (Pushpin reads a 32-bit int).
+      ['[handler]\nsubscription_linger=99999999999', "bad value for 'subscription_linger' in [handler]: must be 0-2147483647, got 99999999999"],
     ];
     for (const [text, message] of cases) {
       const r = buildConfig(text, FILE);
