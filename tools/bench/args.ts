@@ -18,6 +18,8 @@ export interface BenchArgs {
   targets: TargetName[];
   runs: number;
   json: boolean;
+  /** fanout: publish the round's items in one request instead of one request per channel. */
+  batch: boolean;
   /** Connections, streams or subscribers, by scenario. */
   n?: number;
   channels?: number;
@@ -63,6 +65,7 @@ options:
   --concurrency N                   concurrent requests (publish, proxy)
   --duration S                      measurement window in seconds (publish, proxy, keepalive)
   --rounds N                        publish rounds per run (fanout)
+  --batch                           fanout: one publish request carrying every channel's item
   --pending N                       streams being opened at once, all load processes (default 100)
   --procs N                         load-generator processes (default: enough for N)
   --pushpin-limits raised|shipped   Pushpin message_rate/message_hwm (default raised = no limit)
@@ -143,6 +146,9 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
       case '--json':
         args.json = true;
         break;
+      case '--batch':
+        args.batch = true;
+        break;
       case '--target': {
         const value = words[++i];
         if (value !== 'thumbtack' && value !== 'pushpin' && value !== 'both') {
@@ -201,6 +207,7 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
     targets: target === 'both' ? ['thumbtack', 'pushpin'] : [target as TargetName],
     runs: args.runs ?? 3,
     json: args.json ?? false,
+    batch: args.batch ?? false,
     n: args.n,
     channels: args.channels,
     concurrency: args.concurrency,

@@ -20,6 +20,7 @@ function killAll(): void {
   live.clear();
 }
 
+/** Remembers a child process so that it is ended if the bench exits early; installs the handlers once. */
 export function track(proc: ChildProcess): void {
   live.add(proc);
   if (installed) return;
@@ -34,6 +35,7 @@ export function track(proc: ChildProcess): void {
   }
 }
 
+/** Forgets a child process the bench has stopped itself. */
 export function untrack(proc: ChildProcess): void {
   live.delete(proc);
 }

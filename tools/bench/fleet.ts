@@ -74,6 +74,7 @@ export interface OpenTotals {
   elapsedMs: number;
 }
 
+/** The load-generator processes of one run; `start` them, drive them, `stop` them. */
 export class Fleet {
   private constructor(private readonly workers: WorkerHandle[]) {}
 

@@ -24,6 +24,7 @@ function pushpinVersion(): string {
   }
 }
 
+/** Reads the machine description (CPU from /proc/cpuinfo, memory in GiB, limits, versions, load). */
 export function machineInfo(): MachineInfo {
   let cpuModel = 'unknown';
   try {

@@ -95,6 +95,10 @@ async function runOnce(def: ScenarioDef, args: BenchArgs, targetName: TargetName
 
 /** Runs the benchmark described by `argv`; resolves with the process exit code. */
 export async function runBench(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const parsed = parseBenchArgs(argv);
   if (!parsed.ok) {
     process.stderr.write(`bench: ${parsed.error.message}\n\n${USAGE}`);

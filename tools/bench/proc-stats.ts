@@ -104,6 +104,7 @@ export interface ProcTotals {
   rssByName: Record<string, number>;
 }
 
+/** Sums RSS (KiB) and CPU time (s) of readings, also RSS by process name. */
 export function totals(readings: readonly ProcReading[]): ProcTotals {
   const rssByName: Record<string, number> = {};
   let rssKb = 0;

@@ -20,6 +20,10 @@ export interface LaneOptions {
   maxErrors?: number;
 }
 
+/**
+ * Starts a lane; it runs until `next` returns undefined or `maxErrors` (default 100) errors happened, then
+ * calls `onDone` once. It has no timer of its own: callers bound it through `next`.
+ */
 export function runLane(opts: LaneOptions): void {
   let errors = 0;
   let done = false;

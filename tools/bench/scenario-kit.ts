@@ -5,7 +5,7 @@ import { MAX_STREAMS_PER_PROC, type Fleet } from './fleet';
 import { measure } from './proc-stats';
 import type { Backend, Target } from './targets';
 import { runLane } from './request-lane';
-import { publishBody, postJsonRequest } from './wire';
+import { publishBatchBody, publishBody, postJsonRequest } from './wire';
 
 /** Numeric results of one run, by metric name (units in the name: _per_s, _ms, _kb, _pct, _mb). */
 export type RunMetrics = Record<string, number>;
@@ -108,6 +108,37 @@ export function publishEach(port: number, channels: readonly string[], connectio
         },
       });
     }
+  });
+}
+
+/** Publishes one request carrying an item for each channel, stamped when written. Bounded by `timeoutMs`. */
+export function publishBatch(port: number, channels: readonly string[], timeoutMs: number): Promise<PublishBurst> {
+  const startedAt = now();
+  let sent = false;
+  let ok = 0;
+  return new Promise((resolve) => {
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      resolve({ ok, failed: channels.length - ok, startedAt, endedAt: now() });
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    runLane({
+      port,
+      next: () => {
+        if (sent) return undefined;
+        sent = true;
+        return postJsonRequest('/publish/', '127.0.0.1', publishBatchBody(channels, now()));
+      },
+      onResponse: (status) => {
+        if (status >= 200 && status < 300) ok = channels.length;
+      },
+      onError: () => undefined,
+      onDone: finish,
+      maxErrors: 1,
+    });
   });
 }
 

@@ -27,6 +27,7 @@ export interface LatencySummary {
   max: number;
 }
 
+/** Count, p50, p99 and max of unsorted values (NaN percentiles when empty). */
 export function latencySummary(values: ArrayLike<number>): LatencySummary {
   const sorted = sortedCopy(values);
   return {

@@ -27,6 +27,12 @@ export function publishBody(channel: string, stampMs: number): string {
   return JSON.stringify({ items: [{ channel, formats: { 'http-stream': { content } } }] });
 }
 
+/** One publish body with an item for each channel, all carrying the same `stampMs`. */
+export function publishBatchBody(channels: readonly string[], stampMs: number): string {
+  const content = `data: ${STAMP_MARKER}${stampMs.toFixed(3)}\n\n`;
+  return JSON.stringify({ items: channels.map((channel) => ({ channel, formats: { 'http-stream': { content } } })) });
+}
+
 type Phase = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailer';
 
 /**

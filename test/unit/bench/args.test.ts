@@ -18,6 +18,8 @@ describe('parseBenchArgs', () => {
       expect.objectContaining({ scenario: 'fanout', targets: ['thumbtack'], runs: 3, json: false, pushpinLimits: 'raised', logLevel: 2, pids: [] }),
     );
     expect(parsed(['fanout']).n).toBeUndefined();
+    expect(parsed(['fanout']).batch).toBe(false);
+    expect(parsed(['fanout', '--batch']).batch).toBe(true);
   });
 
   it('reads options in both spellings and expands --target both', () => {

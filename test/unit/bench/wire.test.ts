@@ -1,4 +1,4 @@
-import { MarkerCounter, postJsonRequest, publishBody, ResponseFramer, StampScanner, STAMP_MARKER } from '../../../tools/bench/wire';
+import { MarkerCounter, postJsonRequest, publishBatchBody, publishBody, ResponseFramer, StampScanner, STAMP_MARKER } from '../../../tools/bench/wire';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -77,5 +77,15 @@ describe('postJsonRequest', () => {
     const request = postJsonRequest('/publish/', '127.0.0.1', '"é"').toString('utf8');
     expect(request).toContain('Content-Length: 4\r\n');
     expect(request.endsWith('\r\n\r\n"é"')).toBe(true);
+  });
+});
+
+describe('publishBatchBody', () => {
+  it('one item per channel, same stamp', () => {
+    const body = JSON.parse(publishBatchBody(['a', 'b'], 7)) as { items: Array<{ channel: string; formats: { 'http-stream': { content: string } } }> };
+    expect(body.items.map((i) => i.channel)).toEqual(['a', 'b']);
+    const scanner = new StampScanner();
+    expect(body.items.flatMap((i) => scanner.feed(i.formats['http-stream'].content))).toEqual([7, 7]);
+    expect(JSON.parse(publishBatchBody([], 1))).toEqual({ items: [] });
   });
 });

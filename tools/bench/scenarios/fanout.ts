@@ -1,12 +1,13 @@
 /**
  * `fanout`: S subscribers (SSE streams) spread evenly over C channels; each round publishes one item per
- * channel (one HTTP publish each, timestamped when written) and waits until all S deliveries arrived.
+ * channel (one HTTP publish each, timestamped when written; with --batch one publish carrying them all) and
+ * waits until all S deliveries arrived.
  * Reports deliveries per second (S over the time from the first publish to the last arrival, median of the
  * rounds) and publish-to-arrival latency percentiles over all rounds of the run.
  */
 import type { BenchArgs } from '../args';
 import { latencySummary, median } from '../stats';
-import { cpuWindow, pendingPerProc, pollUntil, procsFor, publishEach, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
+import { cpuWindow, pendingPerProc, pollUntil, procsFor, publishBatch, publishEach, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
 
 const DEFAULTS = { n: 10_000, channels: 100, rounds: 3, publishConnections: 4 };
 
@@ -15,7 +16,8 @@ function params(args: BenchArgs) {
     subscribers: args.n ?? DEFAULTS.n,
     channels: args.channels ?? DEFAULTS.channels,
     rounds: args.rounds ?? DEFAULTS.rounds,
-    publish_connections: DEFAULTS.publishConnections,
+    publish_connections: args.batch ? 1 : DEFAULTS.publishConnections,
+    batch: args.batch ? 1 : 0,
   };
 }
 
@@ -44,7 +46,9 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   let busyMs = 0;
   let publishMs = 0;
   for (let round = 0; round < rounds; round++) {
-    const burst = await publishEach(ctx.target.publishPort, names, DEFAULTS.publishConnections, 30_000);
+    const burst = ctx.args.batch
+      ? await publishBatch(ctx.target.publishPort, names, 30_000)
+      : await publishEach(ctx.target.publishPort, names, DEFAULTS.publishConnections, 30_000);
     publishFailed += burst.failed;
     publishMs += burst.endedAt - burst.startedAt;
     const got = await pollUntil(
