@@ -9,6 +9,9 @@ import { Thumbtack } from './supervisor';
 /** The repository (or installed package) root: where the default `routes` file lives. */
 export const PACKAGE_ROOT = resolve(__dirname, '..', '..');
 
+/** Milliseconds after SIGTERM/SIGINT by which the process exits, drained or not. */
+export const SHUTDOWN_BOUND_MS = 5000;
+
 interface CliArgs {
   config?: string;
   port?: string;
@@ -86,6 +89,11 @@ export async function main(argv: string[]): Promise<Thumbtack | undefined> {
   }
   const stop = (signal: string): void => {
     logger.info('stopping', { signal });
+    // The drain is bounded inside close(); this is the backstop should anything hang.
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting', { boundMs: SHUTDOWN_BOUND_MS });
+      process.exit(1);
+    }, SHUTDOWN_BOUND_MS).unref();
     thumbtack.close().then(
       () => process.exit(0),
       () => process.exit(1),

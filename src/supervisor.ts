@@ -1,12 +1,15 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { ThumbtackConfig } from './config/config';
 import { loadRouteLines, loadRoutesFile, type LoadedRoutes } from './config/routes-loader';
 import type { Logger } from './core/logger';
+import { Monitoring } from './metrics/monitoring';
 import type { RouteTableRef } from './proxy/proxy-server';
 import type { Bus } from './publish/bus';
 import { HttpIntake } from './publish/http-intake';
 import { InProcessBus } from './publish/in-process-bus';
+import { buildPublishAuth } from './publish/publish-auth';
 import type { PublishItem } from './publish/item-types';
 import { PublishPipeline } from './publish/publish-pipeline';
 import { resolveZmqSpecs, ZmqServices, type ZmqSpecs } from './publish/zmq-services';
@@ -44,11 +47,17 @@ export class Thumbtack {
   readonly zmq: ZmqServices;
   /** `recover` requests received (HTTP and command socket). */
   recoveries = 0;
+  /** True from the start of `close()`: `/health/ready` answers 503. */
+  draining = false;
+  /** `/metrics`, `/health/*` and the dashboard on `prometheus_port` (no server when it is not set). */
+  readonly monitoring: Monitoring;
   /** Sequencing, duplicate suppression and history between the intakes and the bus. */
   readonly pipeline: PublishPipeline;
   proxyPorts: number[] = [];
   publishPort = 0;
   private watcher?: FSWatcher;
+  /** A configuration problem that must stop `start()` (an unusable publish auth key: fail closed). */
+  private startError?: string;
   private reloadTimer?: NodeJS.Timeout;
   private readonly onSighup = (): void => {
     this.reloadRoutes('SIGHUP');
@@ -94,17 +103,41 @@ export class Thumbtack {
         this.worker.websockets.refreshChannel(channel);
       },
     });
+    const auth = buildPublishAuth(
+      { basic: config.pushInHttpAuthBasic, token: config.pushInHttpAuthToken, jwtKeys: config.pushInHttpAuthJwtKeys },
+      (path) => readFileSync(isAbsolute(path) ? path : resolve(config.configDir, path)),
+    );
+    if (!auth.ok) this.startError = auth.error.message;
+    this.monitoring = new Monitoring({
+      port: config.prometheusPort,
+      prefix: config.prometheusPrefix,
+      logger,
+      stats: this.zmq.stats,
+      publishCounters: this.pipeline.counters,
+      workers: () => [this.worker.monitor],
+      dashboardHold: this.worker.hold,
+      health: () => ({
+        draining: this.draining,
+        links: (this.zmq.sub?.links() ?? []).map((link) => ({ kind: 'zmq-sub', ...link })),
+      }),
+      publish: (items) => this.publish(items),
+      hasSubscribers: (channel) => this.bus.hasSubscribers(channel),
+    });
     this.intake = new HttpIntake({
       maxHeadersSize: config.pushInHttpMaxHeadersSize,
       maxBodySize: config.pushInHttpMaxBodySize,
       logger: logger.child({ component: 'publish-http' }),
       onItems: (items) => this.publish(items),
       onRecover: () => this.recover(),
+      auth: auth.ok ? auth.value : undefined,
     });
   }
 
   /** The single entry point for validated items from every intake: sequencing, id cache, history, then the bus. */
   publish(items: readonly PublishItem[]): void {
+    // One timestamp per call: the workers observe publish-to-write latency from it.
+    const acceptedAt = performance.timeOrigin + performance.now();
+    for (const item of items) item.acceptedAt = acceptedAt;
     this.zmq.stats.itemsReceived(items);
     this.pipeline.publish(items);
   }
@@ -122,10 +155,17 @@ export class Thumbtack {
 
   async start(): Promise<void> {
     const { config, logger } = this.opts;
+    if (this.startError !== undefined) throw new Error(this.startError);
     const listen = this.opts.listenOverride ? [this.opts.listenOverride] : config.httpPorts;
     this.proxyPorts = await this.worker.listen(listen);
     this.publishPort = await this.intake.listen(this.opts.publishPortOverride ?? config.pushInHttpPort, config.pushInHttpAddr);
+    if (!this.intake.authenticated && !isLoopback(config.pushInHttpAddr)) {
+      logger.warn('the HTTP publish API is reachable beyond loopback and has no authentication (see push_in_http_auth_*)', {
+        addr: config.pushInHttpAddr,
+      });
+    }
     await this.zmq.start();
+    await this.monitoring.start();
     logger.info('thumbtack started', { http: this.proxyPorts, publish: `${config.pushInHttpAddr}:${this.publishPort}` });
     if (!this.opts.routeLines) this.watchRoutes();
     process.on('SIGHUP', this.onSighup);
@@ -146,6 +186,7 @@ export class Thumbtack {
   }
 
   async close(): Promise<void> {
+    this.draining = true;
     process.off('SIGHUP', this.onSighup);
     this.watcher?.close();
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
@@ -153,6 +194,7 @@ export class Thumbtack {
     await this.zmq.close();
     this.pipeline.close();
     await this.bus.close();
+    await this.monitoring.close();
   }
 
   private readRoutes(): LoadedRoutes {
@@ -173,4 +215,9 @@ export class Thumbtack {
       this.opts.logger.warn('cannot watch the routes file; reload with SIGHUP', { error: (err as Error).message });
     }
   }
+}
+
+/** Whether a listen address is on the loopback interface only. */
+function isLoopback(addr: string): boolean {
+  return addr === 'localhost' || addr === '::1' || addr === '[::1]' || /^127\./.test(addr);
 }

@@ -15,8 +15,12 @@ import { WebSocketGateway } from './proxy/websocket/ws-gateway';
 import type { Bus } from './publish/bus';
 import type { HistoryReader } from './publish/history';
 import type { PublishLastIds } from './publish/last-id-table';
+import { WorkerMonitor } from './metrics/worker-monitor';
 import type { StatsEvents } from './stats/stats-events';
 import { Scheduler } from './timers/scheduler';
+
+/** Milliseconds a shutdown lets requests in progress finish before their connections are dropped. */
+export const SHUTDOWN_DRAIN_MS = 1000;
 
 export interface WorkerOptions {
   config: ThumbtackConfig;
@@ -44,6 +48,8 @@ export class Worker {
   readonly proxy: ProxyServer;
   /** Client WebSockets: upgrades, sessions by connection id (`refresh`, `conncheck`), limits. */
   readonly websockets: WebSocketGateway;
+  /** Metrics, dashboard rows and the dashboard's close button for this worker (read by the supervisor). */
+  readonly monitor: WorkerMonitor;
   private readonly signers = new Map<string, GripSigner>();
 
   constructor(private readonly opts: WorkerOptions) {
@@ -78,7 +84,7 @@ export class Worker {
       stats: opts.stats,
       reliable,
     };
-    bus.onItem((item) => fanOut(this.hold, item));
+    bus.onItem((item) => this.monitor.itemFannedOut(item, fanOut(this.hold, item)));
     const settings: ProxySettings = {
       debug: config.debug,
       autoCrossOrigin: config.autoCrossOrigin,
@@ -91,6 +97,8 @@ export class Worker {
       connectionSubscriptionMax: config.connectionSubscriptionMax,
       backendTimeoutMs: opts.backendTimeoutMs ?? 60_000,
       clientBufferSize: config.clientBufferSize,
+      clientMaxconn: config.clientMaxconn,
+      clientHeadersTimeoutMs: config.clientHeadersTimeout * 1000,
     };
     const upstreamKey = this.upstreamKey();
     const ctx: ProxyContext = {
@@ -99,9 +107,11 @@ export class Worker {
       logger,
       gripSig: (route) => this.gripSig(route),
       isTrustedSig: upstreamKey ? (token) => verifyGripSig(token, upstreamKey) : () => Promise.resolve(false),
+      backendObserver: (req, outcome, ms) => this.monitor.backendObserver(req, outcome, ms),
     };
     this.proxy = new ProxyServer(ctx, opts.routes);
     this.websockets = new WebSocketGateway(ctx, this.proxy, { allowCompression: config.allowCompression });
+    this.monitor = new WorkerMonitor({ workerId: 0, prefix: config.prometheusPrefix, hold: this.hold, sessions: () => this.websockets.registry.values() });
     this.proxy.setUpgradeHandler((req, socket, head) => this.websockets.onUpgrade(req, socket, head));
   }
 
@@ -142,14 +152,20 @@ export class Worker {
 
   /** Stops accepting and ends every held connection. */
   async close(): Promise<void> {
-    const closing = this.proxy.close();
+    // Held HTTP connections end with a retry hint (streams end cleanly, long-polls get 503 + Retry-After);
+    // requests in progress get up to SHUTDOWN_DRAIN_MS to finish, then everything left is dropped.
+    const draining = this.proxy.drain(SHUTDOWN_DRAIN_MS, () => this.closeHeldHttp());
     const wsClosing = this.websockets.close();
-    for (const sub of this.hold.index.allSubscribers()) sub.close('shutdown');
-    this.proxy.closeAllConnections();
+    this.closeHeldHttp();
     await wsClosing;
-    await closing;
+    await draining;
     closeReliableHold(this.hold.reliable);
     this.hold.scheduler.close();
+  }
+
+  /** Closes every held stream and long-poll for shutdown (WebSockets are the gateway's). */
+  private closeHeldHttp(): void {
+    for (const sub of this.hold.index.allSubscribers()) if (sub.kind !== 'websocket') sub.close('shutdown');
   }
 
   /** `recover`: every held HTTP session is updated (long-polls re-requested, streams fetch their next link). */

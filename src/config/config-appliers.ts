@@ -98,6 +98,13 @@ const setXfProto: Apply = scalar((t, { config }) => {
   return undefined;
 });
 
+/** `user:pass` (the password may contain `:`), or empty to turn Basic auth off. */
+const basicCredential: Apply = scalar((t, { config }) => {
+  if (t !== '' && (t.indexOf(':') <= 0 || /[\x00-\x1f\x7f]/.test(t))) return `expected user:pass (a non-empty user, no control characters)`;
+  config.pushInHttpAuthBasic = t;
+  return undefined;
+});
+
 function xff(field: 'xForwardedFor' | 'xForwardedForTrusted'): Apply {
   return (value, { config }) => {
     const d = decodeXffRule(items(value));
@@ -142,6 +149,7 @@ export const APPLIERS: readonly Applier[] = [
   },
   { section: 'runner', key: 'client_buffer_size', apply: int('clientBufferSize', 1) },
   { section: 'runner', key: 'client_maxconn', apply: int('clientMaxconn', 1) },
+  { section: 'runner', key: 'client_headers_timeout', apply: int('clientHeadersTimeout', 1, 86400) },
   { section: 'runner', key: 'allow_compression', apply: bool('allowCompression') },
 
   { section: 'proxy', key: 'routesfile', apply: absolutePath('routesFile') },
@@ -188,6 +196,16 @@ export const APPLIERS: readonly Applier[] = [
   { section: 'handler', key: 'push_in_max_body_size', apply: int('pushInHttpMaxBodySize', 1) },
   { section: 'handler', key: 'push_in_http_max_headers_size', apply: int('pushInHttpMaxHeadersSize', 1) },
   { section: 'handler', key: 'push_in_http_max_body_size', apply: int('pushInHttpMaxBodySize', 1) },
+  { section: 'handler', key: 'push_in_http_auth_basic', apply: basicCredential, raw: true },
+  { section: 'handler', key: 'push_in_http_auth_token', apply: text('pushInHttpAuthToken'), raw: true },
+  {
+    section: 'handler',
+    key: 'push_in_http_auth_jwt_key',
+    apply: (value, { config }) => {
+      config.pushInHttpAuthJwtKeys = items(value);
+      return undefined;
+    },
+  },
   { section: 'handler', key: 'stats_spec', apply: text('statsSpec') },
   { section: 'handler', key: 'command_spec', apply: text('commandSpec') },
   { section: 'handler', key: 'message_rate', apply: optInt('messageRate', 1) },

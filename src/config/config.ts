@@ -49,7 +49,10 @@ export interface ThumbtackConfig {
   httpPorts: ListenAddr[];
   /** Bytes; the whole request header block must fit. */
   clientBufferSize: number;
+  /** Client connections (sockets) a worker keeps open at once; more are answered 503 and closed. */
   clientMaxconn: number;
+  /** Thumbtack: seconds a client may take to send a complete request head (slowloris bound; 408 after). */
+  clientHeadersTimeout: number;
   /** 0 error, 1 warning, 2 info, 3 debug. */
   logLevel: number;
   allowCompression: boolean;
@@ -82,6 +85,12 @@ export interface ThumbtackConfig {
   pushInHttpMaxHeadersSize: number;
   /** Bytes. */
   pushInHttpMaxBodySize: number;
+  /** Thumbtack: `user:pass` accepted as HTTP Basic auth on the publish API; '' = not accepted. */
+  pushInHttpAuthBasic: string;
+  /** Thumbtack: a literal bearer token accepted on the publish API; '' = not accepted. */
+  pushInHttpAuthToken: string;
+  /** Thumbtack: key specs (as `upstream_key`) that verify bearer JWTs on the publish API; empty = none. */
+  pushInHttpAuthJwtKeys: string[];
   /** tcp:// ports shifted by port_offset; {rundir}/{ipc_prefix}/{libdir} substituted. */
   statsSpec: string;
   commandSpec: string;
@@ -147,6 +156,7 @@ export function defaultConfig(configDir: string): ThumbtackConfig {
     httpPorts: [{ port: 7999 }],
     clientBufferSize: 8192,
     clientMaxconn: 50000,
+    clientHeadersTimeout: 30,
     logLevel: 2,
     allowCompression: false,
     routesFile: path.join(dir, 'routes'),
@@ -170,6 +180,9 @@ export function defaultConfig(configDir: string): ThumbtackConfig {
     pushInHttpPort: 5561,
     pushInHttpMaxHeadersSize: 10000,
     pushInHttpMaxBodySize: 1000000,
+    pushInHttpAuthBasic: '',
+    pushInHttpAuthToken: '',
+    pushInHttpAuthJwtKeys: [],
     statsSpec: substituteVars(STATS_SPEC_TEMPLATE, { rundir, ipcPrefix: 'pushpin-', libdir: dir }),
     commandSpec: 'tcp://127.0.0.1:5563',
     messageRate: 2500,

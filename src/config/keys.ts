@@ -64,6 +64,7 @@ export const CONFIG_KEYS: Record<SectionName, Readonly<Record<string, KeyStatus>
     log_level: 'implemented',
     client_buffer_size: 'implemented',
     client_maxconn: 'implemented',
+    client_headers_timeout: 'implemented', // Thumbtack: slowloris bound (not in Pushpin)
     allow_compression: 'implemented', // 1.37+
     condure_bin: 'no-equivalent',
     mongrel2_bin: 'no-equivalent',
@@ -111,6 +112,9 @@ export const CONFIG_KEYS: Record<SectionName, Readonly<Record<string, KeyStatus>
     push_in_http_max_body_size: 'implemented',
     push_in_max_headers_size: 'implemented', // the spelling 1.36 really reads
     push_in_max_body_size: 'implemented', // the spelling 1.36 really reads
+    push_in_http_auth_basic: 'implemented', // Thumbtack: publish API auth (not in Pushpin)
+    push_in_http_auth_token: 'implemented', // Thumbtack
+    push_in_http_auth_jwt_key: 'implemented', // Thumbtack
     stats_spec: 'implemented',
     command_spec: 'implemented',
     message_rate: 'implemented',

@@ -38,6 +38,23 @@ export interface LongPollOptions {
   timeoutSec: number;
 }
 
+/** Seconds a long-poll client is told to wait before retrying when the proxy shuts down. */
+export const SHUTDOWN_RETRY_AFTER_SEC = 1;
+
+/** What a held long-poll gets at shutdown: `503` with `Retry-After`, and the connection closed after it. */
+export function shutdownResponse(): ClientResponse {
+  return {
+    code: 503,
+    reason: 'Service Unavailable',
+    headers: [
+      ['Content-Type', 'text/plain'],
+      ['Retry-After', String(SHUTDOWN_RETRY_AFTER_SEC)],
+      ['Connection', 'close'],
+    ],
+    body: Buffer.from('Service shutting down; retry.\n'),
+  };
+}
+
 /** Every long-poll shares one update-limiter key, as in Pushpin (their next link is empty). */
 const LONG_POLL_UPDATE_KEY = '';
 
@@ -163,6 +180,11 @@ export class ResponseSubscriber implements Subscriber, UpdateTarget {
   close(reason: CloseReason): void {
     if (this.done) return;
     this.finish(reason);
+    if (reason === 'shutdown' && !this.res.headersSent && !this.res.destroyed) {
+      // A retry hint the client can act on: the poll is answered, not cut.
+      this.owner.respond(shutdownResponse());
+      return;
+    }
     if (reason !== 'done' && reason !== 'timeout' && !this.res.writableEnded) this.res.destroy();
   }
 

@@ -50,15 +50,17 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
   private holdMode: boolean;
   private state: State = 'holding';
   private counted = false;
-  private queue: PublishItem[] = [];
+  /** Items held back while the next link is fetched (allocated on first use, like the two below). */
+  private queue?: PublishItem[];
   private needUpdate?: UpdatePriority;
   private retries = 0;
-  private readonly active = new Set<string>();
+  /** Channels that had traffic since the link timer was armed (all busy: postpone the fetch). */
+  private active?: Set<string>;
   private linkDeferred = false;
   private abortFetch?: () => void;
   private fetchSeq = 0;
   /** `Grip-Last` values added to the next fetch only (client cursors the history could not serve). */
-  private extraLast: Array<[string, string]> = [];
+  private extraLast?: Array<[string, string]>;
   private readonly slots: TimerSlots<Subscriber>;
 
   constructor(
@@ -87,6 +89,10 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
 
   get connectionId(): string {
     return this.owner.connectionId;
+  }
+
+  get queuedBytes(): number {
+    return this.clientRes.writableLength;
   }
 
   /** Registers on the channels and arms the timers; the response head must already be sent. */
@@ -173,7 +179,7 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     this.ctx.reliable.updates.remove(this);
     this.abortFetch?.();
     this.abortFetch = undefined;
-    this.queue = [];
+    this.queue = undefined;
     if (reason === 'slow' || reason === 'error') this.clientRes.destroy();
     else if (!this.clientRes.writableEnded) this.clientRes.end();
   }
@@ -267,7 +273,7 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     if (c.prevId !== undefined && item.prevId !== c.prevId) {
       if (!replay && this.ctx.reliable.history !== undefined && this.recoverFromHistory(item)) return 'sent';
       this.ctx.reliable.lastIds?.remove(item.channel);
-      this.queue = [];
+      this.queue = undefined;
       this.update('low');
       return 'dropped';
     }
@@ -298,7 +304,7 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
         return outcome;
       }
       case 'hint':
-        this.queue = [];
+        this.queue = undefined;
         this.update('high');
         return 'sent';
       case 'close':
@@ -318,7 +324,8 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
   }
 
   private enqueue(item: PublishItem): DeliveryOutcome {
-    if (this.queue.length >= STREAM_QUEUE_MAX) {
+    const queue = (this.queue ??= []);
+    if (queue.length >= STREAM_QUEUE_MAX) {
       this.ctx.counters.droppedQueue++;
       this.ctx.reliable.drops.drop('stream queue full while fetching the next link, dropping message', {
         route: this.route,
@@ -328,7 +335,7 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
       });
       return 'dropped';
     }
-    this.queue.push(item);
+    queue.push(item);
     return 'backpressure';
   }
 
@@ -336,8 +343,8 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     const link = this.link;
     if (link === undefined) return;
     const seq = ++this.fetchSeq;
-    const extra = gripLastHeaders(this.held.values()).concat(this.extraLast);
-    this.extraLast = [];
+    const extra = gripLastHeaders(this.held.values()).concat(this.extraLast ?? []);
+    this.extraLast = undefined;
     this.ctx.counters.linkFetches++;
     this.owner.fetchLink(link.uri, this.currentUri, extra).then(
       (r) => this.onLinkResponse(seq, link.uri, r),
@@ -367,23 +374,23 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     for (const channel of r.added) this.ctx.index.add(channel, this);
     this.meta = instruction.meta;
     this.keepAlive = instruction.keepAlive;
-    this.active.clear();
+    this.active = undefined;
     if (this.keepAlive === undefined) this.slots.clear(SLOT_KEEP_ALIVE);
     else if (!this.slots.isSet(SLOT_KEEP_ALIVE)) this.armKeepAlive();
   }
 
   /** After a fetched hold: queued items that do not follow it are dropped, the rest sent, then hold. */
   private afterFetchHold(): void {
-    while (this.queue.length > 0) {
-      const first = this.queue[0] as PublishItem;
+    const queue = this.queue ?? [];
+    this.queue = undefined;
+    while (queue.length > 0) {
+      const first = queue[0] as PublishItem;
       const c = this.held.get(first.channel);
       if (c !== undefined && (c.prevId === undefined || c.prevId === first.prevId)) break;
-      this.queue.shift();
+      queue.shift();
     }
     this.state = 'holding';
-    const queued = this.queue;
-    this.queue = [];
-    for (const item of queued) {
+    for (const item of queue) {
       if (this.state !== 'holding') break;
       this.process(item, item.formats['http-stream'] as HttpStreamFormat, false);
     }
@@ -410,9 +417,10 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
 
   private noteActivity(channel: string): void {
     if (this.link === undefined) return;
-    this.active.add(channel);
-    if (this.active.size >= this.held.size) {
-      this.active.clear();
+    const active = (this.active ??= new Set());
+    active.add(channel);
+    if (active.size >= this.held.size) {
+      active.clear();
       this.linkDeferred = true; // every channel is busy: postpone the periodic fetch by one period
     }
   }

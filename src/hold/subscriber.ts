@@ -25,6 +25,8 @@ export interface Subscriber {
   readonly route?: string;
   /** Connection id for logs (the stats id when stats are on). */
   readonly connectionId?: string;
+  /** Bytes written to the client but not yet sent (dashboard); absent = nothing queued (a waiting long-poll). */
+  readonly queuedBytes?: number;
   /**
    * An "update" (spec grip-headers.md §6): a long-poll re-requests its backend, a stream with a next link
    * fetches it. `low` goes through the worker's update limiter (10/s), `high` happens at once. Optional:

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { RouteTarget } from '../config/route-types';
 
@@ -16,11 +17,19 @@ export interface BackendRequest {
   bodyStream?: Readable;
   /** Milliseconds to wait for the response head before giving up with `timeout`. */
   timeoutMs: number;
+  /** Told of the outcome once it is known (metrics); absent = nothing is measured. */
+  observer?: BackendObserver;
 }
 
 export type BackendOutcome =
   | { ok: true; response: http.IncomingMessage; request: http.ClientRequest }
   | { ok: false; failure: BackendFailure; detail: string };
+
+/**
+ * Receives each backend request's outcome and the milliseconds from sending to the response head (or to the
+ * failure). Kept as a plain callback so this hot-path module needs no metrics library.
+ */
+export type BackendObserver = (req: BackendRequest, outcome: BackendOutcome, durationMs: number) => void;
 
 /** Keep-alive pools, one agent per scheme (Node's agents pool per host:port). */
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
@@ -49,11 +58,13 @@ export function sendBackendRequest(req: BackendRequest): Promise<BackendOutcome>
     const agent = t.ssl ? (t.insecure ? insecureAgent : httpsAgent) : httpAgent;
     let settled = false;
     let connected = false;
+    const started = req.observer ? performance.now() : 0;
     const finish = (outcome: BackendOutcome): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       resolve(outcome);
+      req.observer?.(req, outcome, performance.now() - started);
     };
     const outgoing = lib.request({
       host: t.host,

@@ -96,10 +96,21 @@ function isEventStream(headers: ReadonlyArray<readonly [string, string]>): boole
   return false;
 }
 
+/** Writes the head of a stream: status, headers minus `Content-Length`, after `withCors`. */
+export function writeStreamHead(
+  res: ServerResponse,
+  instruction: Instruction,
+  withCors: (headers: Array<[string, string]>) => Array<[string, string]>,
+): void {
+  const r = instruction.response;
+  res.writeHead(r.code, r.reason, flatHeaders(withCors(r.headers.filter(([k]) => k.toLowerCase() !== 'content-length'))));
+}
+
 /**
- * Starts a stream: the head (status, headers minus `Content-Length`, after `withCors`), the initial body
- * after the response filters, then the subscriber. A filter error ends the stream at once (debug: with the
- * message), as Pushpin does.
+ * Starts a stream: the head (see `writeStreamHead`), the initial body after the response filters, then the
+ * subscriber. A filter error ends the stream at once (debug: with the message), as Pushpin does. With
+ * `headSent`, the head and the initial body were already relayed (an instruction body over the GRIP body
+ * limit) and only the subscriber starts.
  */
 export function startStream(
   ctx: ProxyContext,
@@ -108,16 +119,19 @@ export function startStream(
   instruction: Instruction,
   withCors: (headers: Array<[string, string]>) => Array<[string, string]>,
   debug: boolean,
+  headSent = false,
 ): void {
   const r = instruction.response;
-  res.writeHead(r.code, r.reason, flatHeaders(withCors(r.headers.filter(([k]) => k.toLowerCase() !== 'content-length'))));
-  const body = r.body.length > 0 ? new ResponseFilterStream(responseFilters(instruction.channels), instruction.meta).process(r.body) : { ok: true as const, out: r.body };
-  if (!body.ok) {
-    res.end(debug ? `\n\n${`filter error: ${body.error}`}\n` : undefined);
-    return;
+  if (!headSent) {
+    writeStreamHead(res, instruction, withCors);
+    const body = r.body.length > 0 ? new ResponseFilterStream(responseFilters(instruction.channels), instruction.meta).process(r.body) : { ok: true as const, out: r.body };
+    if (!body.ok) {
+      res.end(debug ? `\n\n${`filter error: ${body.error}`}\n` : undefined);
+      return;
+    }
+    if (body.out.length > 0) res.write(body.out);
+    else res.flushHeaders();
   }
-  if (body.out.length > 0) res.write(body.out);
-  else res.flushHeaders();
   const held = instruction.hold === 'stream';
   const { channels, implicit } = held ? heldChannels(ctx, info.route, instruction) : { channels: new Map<string, HeldChannel>(), implicit: new Set<string>() };
   const cursors = held && ctx.hold.reliable.history !== undefined ? clientCursors(info.headers) : undefined;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { RouteTarget } from '../config/route-types';
 import { GRIP_FEATURE } from '../grip/grip-sig';
-import { decodeInstruction, isGripResponse } from '../grip/instruction';
+import { GRIP_INSTRUCT_TYPE, PrevIdWithoutLinkError, decodeInstruction, isGripResponse } from '../grip/instruction';
 import { isEventsRequest } from '../grip/ws-over-http-headers';
 import type { ClientResponse, Instruction } from '../grip/types';
 import { ResponseFilterStream, responseFilters } from '../hold/filters';
@@ -15,7 +15,8 @@ import { backendPath } from './backend-path';
 import { GRIP_BODY_LIMIT, pairsFromRaw, requestUri, type ClientRequestInfo } from './client-request';
 import { flatHeaders, sendComplete, sendTextError } from './client-writer';
 import { applyCors } from './cors';
-import { startLongPoll, startStream } from './hold-start';
+import { readGripBody, streamsOverLimit } from './grip-body';
+import { startLongPoll, startStream, writeStreamHead } from './hold-start';
 import type { ProxyContext } from './proxy-context';
 
 const PROXY_ERROR = 'Error while proxying to origin.';
@@ -88,6 +89,7 @@ export class HttpSession implements LongPollOwner {
         body: stream ? undefined : info.body,
         bodyStream: stream,
         timeoutMs: ctx.settings.backendTimeoutMs,
+        observer: ctx.backendObserver,
       });
       if (outcome.ok || outcome.failure !== 'connect' || i === route.targets.length - 1) break;
       // Fail over: the next target gets the buffered copy of the body, once it is complete.
@@ -123,16 +125,19 @@ export class HttpSession implements LongPollOwner {
       this.passThrough(response, headers);
       return;
     }
-    const body = await readLimited(response, GRIP_BODY_LIMIT);
-    this.inflight = undefined;
-    if (body === undefined) {
-      this.error(502, 'Bad Gateway', `GRIP instruct response too large from ${tried[tried.length - 1] ?? ''}`);
+    const target = tried[tried.length - 1] ?? '';
+    const read = await readGripBody(response, GRIP_BODY_LIMIT);
+    if (read.kind === 'over') {
+      this.overLimit(response, headers, read.head, target);
       return;
     }
-    if (body === null) {
+    this.inflight = undefined;
+    if (read.kind === 'failed') {
+      ctx.logger.warn('backend response broke off', { route: route.id, target, reason: 'connection closed before the GRIP body ended' });
       this.error(502, 'Bad Gateway', 'Backend closed the connection before the response ended');
       return;
     }
+    const body = read.body;
     const decoded = decodeInstruction(
       { code: response.statusCode ?? 502, reason: response.statusMessage ?? '', headers, body },
       requestUri(info),
@@ -147,6 +152,61 @@ export class HttpSession implements LongPollOwner {
       return;
     }
     this.apply(decoded.value);
+  }
+
+  /**
+   * A GRIP body over the 100,000-byte limit (grip-headers.md §1): a header-instructed stream starts now,
+   * its body relayed as it arrives and the hold taken when it ends; anything else is refused with 502.
+   */
+  private overLimit(response: IncomingMessage, headers: Array<[string, string]>, head: Buffer, target: string): void {
+    const { info, ctx } = this;
+    const route = info.route.id;
+    const code = response.statusCode ?? 200;
+    const decoded = isInstructBody(headers)
+      ? undefined
+      : decodeInstruction({ code, reason: response.statusMessage ?? '', headers, body: Buffer.alloc(0) }, requestUri(info));
+    if (decoded !== undefined && !decoded.ok && !(decoded.error instanceof PrevIdWithoutLinkError)) {
+      response.destroy();
+      ctx.logger.warn('invalid GRIP instruction', { route, target, reason: decoded.error.message });
+      this.error(502, 'Bad Gateway', `Failed to parse accept instructions: ${decoded.error.message}`);
+      return;
+    }
+    const instruction = decoded === undefined ? undefined : decoded.ok ? decoded.value : (decoded.error as PrevIdWithoutLinkError).instruction;
+    if (instruction === undefined || !streamsOverLimit(instruction)) {
+      response.destroy();
+      ctx.logger.warn('GRIP instruct response too large', { route, target, limit: GRIP_BODY_LIMIT });
+      this.error(502, 'Bad Gateway', `GRIP instruct response too large from ${target}`);
+      return;
+    }
+    if (info.bodyTooLarge) {
+      response.destroy();
+      sendTextError(this.res, 400, 'Bad Request', 'Request too large to accept GRIP instruct.');
+      return;
+    }
+    ctx.logger.debug('GRIP body over the limit: relaying it before holding', { route, target });
+    writeStreamHead(this.res, instruction, (h) => this.withCors(h));
+    this.res.write(head);
+    const broke = (): void => {
+      if (this.res.destroyed) return;
+      ctx.logger.warn('backend response broke off', { route, target, reason: 'connection closed during the stream body' });
+      this.res.destroy();
+    };
+    response.once('aborted', broke);
+    response.once('error', broke);
+    response.once('end', () => {
+      response.off('aborted', broke);
+      response.off('error', broke);
+      this.inflight = undefined;
+      if (this.res.destroyed) return;
+      if (!decoded?.ok) {
+        // prev-id without a next link: Pushpin starts the stream, then ends it.
+        this.res.end(this.debug && decoded !== undefined ? `\n\n${decoded.error.message}\n` : undefined);
+        return;
+      }
+      startStream(ctx, info, this.res, instruction, (h) => this.withCors(h), this.debug, true);
+      trackHeldConnection(ctx.hold.stats, this.res, info, ctx.settings.xForwardedFor);
+    });
+    response.pipe(this.res, { end: false });
   }
 
   /** Applies a decoded instruction (also used by the built-in test handler). */
@@ -213,8 +273,13 @@ export class HttpSession implements LongPollOwner {
     const out = this.withCors(clientResponseHeaders(headers, false));
     const code = response.statusCode ?? 502;
     const reason = response.statusMessage ?? '';
-    response.once('aborted', destroyResponse.bind(this.res));
-    response.once('error', destroyResponse.bind(this.res));
+    const broke = (): void => {
+      if (this.res.destroyed) return;
+      this.ctx.logger.warn('backend response broke off', { route: this.info.route.id, reason: 'connection closed during the response body' });
+      this.res.destroy();
+    };
+    response.once('aborted', broke);
+    response.once('error', broke);
     const delimited = headers.some(([k]) => k.toLowerCase() === 'content-length') || this.info.method === 'HEAD';
     if (delimited) {
       this.res.writeHead(code, reason, flatHeaders(out));
@@ -262,26 +327,8 @@ export class HttpSession implements LongPollOwner {
   }
 }
 
-function destroyResponse(this: ServerResponse): void {
-  this.destroy();
-}
-
-/** Reads a body up to `limit` bytes: the bytes, `undefined` when larger, `null` when the stream failed. */
-function readLimited(stream: IncomingMessage, limit: number): Promise<Buffer | undefined | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        stream.destroy();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', () => resolve(null));
-    stream.once('aborted', () => resolve(null));
-  });
+/** Whether the instructions are in an `application/grip-instruct` body (which must be read whole). */
+function isInstructBody(headers: ReadonlyArray<readonly [string, string]>): boolean {
+  const ct = headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+  return ct !== undefined && (ct.split(';')[0] ?? '').trim().toLowerCase() === GRIP_INSTRUCT_TYPE;
 }

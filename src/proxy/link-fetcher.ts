@@ -84,7 +84,15 @@ export async function fetchLink(
           cdnLoop: ctx.settings.cdnLoop,
         })
       : [['Host', u.host], ['Grip-Sig', sig], ['Grip-Feature', GRIP_FEATURE], ...extra];
-    outcome = await sendBackendRequest({ target, method: 'GET', path, headers, body: Buffer.alloc(0), timeoutMs: ctx.settings.backendTimeoutMs });
+    outcome = await sendBackendRequest({
+      target,
+      method: 'GET',
+      path,
+      headers,
+      body: Buffer.alloc(0),
+      timeoutMs: ctx.settings.backendTimeoutMs,
+      observer: ctx.backendObserver,
+    });
     if (outcome.ok || outcome.failure !== 'connect') break;
   }
   if (outcome === undefined) return { ok: false, detail: 'no targets' };

@@ -1,6 +1,7 @@
 import type { Route } from '../config/route-types';
 import type { Logger } from '../core/logger';
 import type { HoldContext } from '../hold/hold-context';
+import type { BackendObserver } from './backend-client';
 import type { XffRule } from './backend-headers';
 
 /** The slice of the configuration the client-facing proxy reads. */
@@ -18,6 +19,10 @@ export interface ProxySettings {
   backendTimeoutMs: number;
   /** Bytes of request header block a client may send (`client_buffer_size`). */
   clientBufferSize: number;
+  /** Client sockets the worker keeps open at once (`client_maxconn`); more are answered 503 and closed. */
+  clientMaxconn: number;
+  /** Milliseconds a client may take to send a complete request head (`client_headers_timeout`); 408 after. */
+  clientHeadersTimeoutMs: number;
 }
 
 /** What every HTTP session of one worker shares. */
@@ -29,4 +34,6 @@ export interface ProxyContext {
   gripSig(route: Route): Promise<string>;
   /** Whether a client `Grip-Sig` verifies with `upstream_key` (always false when no key is set). */
   isTrustedSig(token: string): Promise<boolean>;
+  /** Told of every backend request's outcome and duration (worker metrics); absent = not measured. */
+  backendObserver?: BackendObserver;
 }

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type { RouteTable } from '../config/route-table';
 import type { Route } from '../config/route-types';
+import { ClientConnections, isRefused } from './client-connections';
 import { GRIP_BODY_LIMIT, pairsFromRaw, type ClientRequestInfo } from './client-request';
 import { beginAccess } from './access-log';
 import { sendComplete, sendTextError } from './client-writer';
@@ -35,12 +36,18 @@ export function hostName(hostHeader: string | undefined): string {
 export class ProxyServer {
   /** One server per listening address (`http_port` may list several). */
   readonly servers: http.Server[] = [];
+  /** Open client sockets of every listener, against `client_maxconn`. */
+  readonly connections: ClientConnections;
   private upgradeHandler?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Set by `drain()`: requests still arriving on open connections are answered 503. */
+  private draining = false;
 
   constructor(
     private readonly ctx: ProxyContext,
     private readonly routes: RouteTableRef,
-  ) {}
+  ) {
+    this.connections = new ClientConnections(ctx.settings.clientMaxconn, ctx.logger);
+  }
 
   /** Lets the WebSocket module take over `Upgrade: websocket` requests. */
   setUpgradeHandler(handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void {
@@ -48,12 +55,23 @@ export class ProxyServer {
   }
 
   private newServer(): http.Server {
+    const headersTimeout = this.ctx.settings.clientHeadersTimeoutMs;
     const server = http.createServer(
-      { maxHeaderSize: this.ctx.settings.clientBufferSize, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 },
+      {
+        maxHeaderSize: this.ctx.settings.clientBufferSize,
+        requestTimeout: 0,
+        // Slowloris: a request head not complete within the bound gets 408 (Node checks every interval).
+        headersTimeout,
+        connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(headersTimeout / 4))),
+        keepAliveTimeout: 5_000,
+      },
       (req, res) => this.onRequest(req, res),
     );
+    // Before Node's own listener attaches the HTTP parser: sockets over client_maxconn are refused.
+    server.prependListener('connection', this.connections.onConnection);
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (this.upgradeHandler) this.upgradeHandler(req, socket, head);
+      if (isRefused(socket)) socket.destroy();
+      else if (this.upgradeHandler) this.upgradeHandler(req, socket, head);
       else {
         const body = 'WebSockets are not supported yet.\n';
         socket.end(`HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
@@ -92,6 +110,28 @@ export class ProxyServer {
   /** Drops every connection still open (after held ones were closed cleanly). */
   closeAllConnections(): void {
     for (const server of this.servers) server.closeAllConnections();
+    this.connections.destroyAll();
+  }
+
+  /**
+   * Shutdown: stops accepting, then for up to `graceMs` lets responses in progress finish, closing each
+   * connection as soon as it is idle (`tick` runs every poll, to close holds started meanwhile); then drops
+   * whatever is left. Requests arriving meanwhile on open connections get 503 with `Retry-After`.
+   */
+  async drain(graceMs: number, tick?: () => void): Promise<void> {
+    this.draining = true;
+    let closed = false;
+    const allClosed = this.close().then(() => {
+      closed = true;
+    });
+    const deadline = Date.now() + graceMs;
+    while (!closed && Date.now() < deadline) {
+      tick?.();
+      for (const server of this.servers) server.closeIdleConnections();
+      await Promise.race([allClosed, new Promise((r) => setTimeout(r, DRAIN_POLL_MS))]);
+    }
+    if (!closed) this.closeAllConnections();
+    await allClosed;
   }
 
   /** Selects the route for a request, or answers the client itself and returns undefined. */
@@ -129,6 +169,16 @@ export class ProxyServer {
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     res.sendDate = false;
+    if (isRefused(req.socket)) {
+      req.resume(); // over client_maxconn: the socket already got its 503
+      return;
+    }
+    if (this.draining) {
+      req.resume();
+      res.shouldKeepAlive = false;
+      sendComplete(res, 503, 'Service Unavailable', [['Content-Type', 'text/plain'], ['Retry-After', '1']], Buffer.from('Service shutting down; retry.\n'));
+      return;
+    }
     const route = this.selectRoute(req, res, false);
     if (!route) {
       req.resume();
@@ -215,14 +265,34 @@ export class ProxyServer {
   }
 }
 
-/** Malformed requests and oversized header blocks get an HTTP error instead of a silent drop. */
+/** Milliseconds between two checks for idle connections while draining. */
+const DRAIN_POLL_MS = 25;
+
+/** The answer to a request Node's parser refused, by Node error code. */
+function clientErrorResponse(code: string | undefined): { status: string; body: string } {
+  if (code === 'HPE_HEADER_OVERFLOW') return { status: '431 Request Header Fields Too Large', body: 'Request header too large.\n' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: '408 Request Timeout', body: 'Request header not received in time.\n' };
+  return { status: '400 Bad Request', body: 'Bad request.\n' };
+}
+
+/**
+ * Malformed requests (400), oversized header blocks (431) and request heads that do not arrive within
+ * `client_headers_timeout` (408) get an HTTP error instead of a silent drop; the connection closes.
+ */
 function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable) {
+  if (!socket.writable || isRefused(socket)) {
     socket.destroy();
     return;
   }
-  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-  const body = tooLarge ? 'Request header too large.\n' : 'Bad request.\n';
+  const { status, body } = clientErrorResponse(err.code);
   socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  // A client that keeps sending after the error (or never reads it) is not waited for.
+  setTimeout(destroyDuplex, CLIENT_ERROR_LINGER_MS, socket).unref();
+}
+
+/** Milliseconds a socket that got a 400/408/431 is kept for the answer to leave. */
+const CLIENT_ERROR_LINGER_MS = 1000;
+
+function destroyDuplex(socket: Duplex): void {
+  socket.destroy();
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../core/logger';
 import type { PublishItem } from './item-types';
+import { authChallenges, checkPublishAuth, type PublishAuth } from './publish-auth';
 import { decodePublishBody, negotiateResponseFormat } from './publish-request';
 
 export interface HttpIntakeOptions {
@@ -13,6 +14,8 @@ export interface HttpIntakeOptions {
   onItems: (items: PublishItem[]) => void;
   /** `POST /recover`. */
   onRecover: () => void;
+  /** Thumbtack's optional auth of `/publish/` and `/recover` (absent = off, as in Pushpin). */
+  auth?: PublishAuth;
 }
 
 /**
@@ -35,6 +38,11 @@ export class HttpIntake {
     });
   }
 
+  /** Whether `/publish/` and `/recover` require credentials. */
+  get authenticated(): boolean {
+    return this.opts.auth !== undefined;
+  }
+
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
@@ -54,11 +62,31 @@ export class HttpIntake {
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
-    const method = req.method ?? 'GET';
     if (url === '/') return this.drain(req, () => reply(res, 200, 'OK', 'Pushpin API\n'));
     const isPublish = url === '/publish' || url === '/publish/';
     const isRecover = url === '/recover' || url === '/recover/';
     if (!isPublish && !isRecover) return this.drain(req, () => reply(res, 404, 'Not Found', 'Not Found\n'));
+    const auth = this.opts.auth;
+    if (auth === undefined) return this.serve(req, res, isRecover);
+    // The body stays paused (buffered) while the credentials are checked.
+    checkPublishAuth(auth, req.headers.authorization, Date.now() / 1000).then(
+      (checked) => {
+        if (checked.ok) return this.serve(req, res, isRecover);
+        this.opts.logger.warn('publish request refused', { reason: checked.error.message, peer: req.socket.remoteAddress, path: url });
+        // Answered at once; any body is discarded unread (the connection closes after the reply).
+        req.resume();
+        reply(res, 401, 'Unauthorized', `Unauthorized: ${checked.error.message}.\n`, authChallenges(auth));
+      },
+      (err: unknown) => {
+        this.opts.logger.error('publish auth check failed', { error: String(err) });
+        this.drain(req, () => reply(res, 500, 'Internal Server Error', 'Internal error.\n'));
+      },
+    );
+  }
+
+  /** `/publish/` or `/recover` from an authorized client (or with auth off). */
+  private serve(req: IncomingMessage, res: ServerResponse, isRecover: boolean): void {
+    const method = req.method ?? 'GET';
     if (method !== 'POST') {
       return this.drain(req, () => reply(res, 405, 'Method Not Allowed', `Method not allowed: ${method}.\n`, [['Allow', 'POST']]));
     }

@@ -46,4 +46,10 @@ export interface PublishItem {
   size?: number;
   noSeq: boolean;
   formats: PublishFormats;
+  /**
+   * When the supervisor accepted the item, in ms on the `performance.timeOrigin + performance.now()` clock
+   * (comparable across processes of one machine): set by `Thumbtack.publish`, read once per item by each
+   * worker for the publish-to-write latency histogram. Absent for items that did not come through it.
+   */
+  acceptedAt?: number;
 }

@@ -30,6 +30,8 @@ export class ZmqSubIntake {
   endpoints: string[] = [];
   /** Messages dropped as invalid. */
   rejected = 0;
+  /** Connect mode: the endpoints that have a connected peer right now (socket monitor events). */
+  private readonly peers = new Set<string>();
 
   constructor(private readonly opts: ZmqSubIntakeOptions) {}
 
@@ -57,6 +59,7 @@ export class ZmqSubIntake {
           socket.tcpKeepaliveIdle = 30;
           socket.tcpKeepaliveCount = 6;
           socket.tcpKeepaliveInterval = 5;
+          if (this.endpoints.length === 0) this.watchPeers(socket);
           socket.connect(spec);
           this.endpoints.push(spec);
         } else {
@@ -74,6 +77,15 @@ export class ZmqSubIntake {
     for (const channel of this.channels) socket.subscribe(channel);
     this.socket = socket;
     this.loop = this.receiveLoop(socket);
+  }
+
+  /**
+   * Connect mode: each configured endpoint and whether a publisher is connected to it (readiness). Binding
+   * mode has no links to report (an empty list): publishers come and go.
+   */
+  links(): Array<{ endpoint: string; up: boolean }> {
+    if (!this.opts.connect) return [];
+    return this.opts.specs.map((endpoint) => ({ endpoint, up: this.socket !== undefined && this.peers.has(endpoint) }));
   }
 
   async close(): Promise<void> {
@@ -110,6 +122,11 @@ export class ZmqSubIntake {
     } catch (err) {
       logger.error('IN sub: publishing an item failed', { error: err instanceof Error ? err.stack : String(err) });
     }
+  }
+
+  private watchPeers(socket: zmq.Subscriber): void {
+    socket.events.on('connect', (event) => this.peers.add(event.address));
+    socket.events.on('disconnect', (event) => this.peers.delete(event.address));
   }
 
   private async receiveLoop(socket: zmq.Subscriber): Promise<void> {

@@ -55,6 +55,19 @@ interface SubRecord {
   lastSent: number;
 }
 
+/** Cumulative counts since start, for Prometheus (Pushpin's counters are cumulative too). */
+export interface StatsTotals {
+  /** Client requests and WebSocket connections accepted (`request_received`). */
+  requestsReceived: number;
+  /** Connection-minutes (`connection_minute`), counted as the `report`s count them. */
+  connectionMinutes: number;
+  /** Items received by the publish intakes (`message_received`). */
+  received: number;
+  /** Deliveries to clients (`message_sent`), and per transport. */
+  sent: number;
+  sentByTransport: DeliveryCounts;
+}
+
 /** How often `conn`/`sub` refreshes and lingering `sub`s are checked, in ms. */
 const SWEEP_MS = 1000;
 /** `activity`, `counts` and subscription changes are batched this long, in ms (as Pushpin). */
@@ -90,6 +103,16 @@ export class StatsCollector implements StatsEvents {
   private sweepTimer?: NodeJS.Timeout;
   private reportTimer?: NodeJS.Timeout;
   private closed = false;
+  /** Cumulative totals since start (read by the metrics endpoint; never reset). */
+  readonly totals: StatsTotals = {
+    requestsReceived: 0,
+    connectionMinutes: 0,
+    received: 0,
+    sent: 0,
+    sentByTransport: { 'http-response': 0, 'http-stream': 0, 'ws-message': 0 },
+  };
+  /** Current subscriptions (connection × channel) per mode. */
+  readonly subscribers: Record<SubMode, number> = { response: 0, stream: 0, ws: 0 };
 
   constructor(private readonly opts: StatsCollectorOptions) {
     this.now = opts.now ?? Date.now;
@@ -106,6 +129,16 @@ export class StatsCollector implements StatsEvents {
     return this.conns.size;
   }
 
+  /** Peak concurrent held connections in the current report period (Pushpin's `connection_connected`). */
+  get connectionPeak(): number {
+    return this.peak;
+  }
+
+  /** When the held connection with this id started (ms, the collector's clock), if it is held. */
+  connectionStart(id: string): number | undefined {
+    return this.conns.get(id)?.start;
+  }
+
   /** Is this connection id currently held here? (`conncheck`) */
   hasConnection(id: string): boolean {
     return this.conns.has(id);
@@ -113,6 +146,7 @@ export class StatsCollector implements StatsEvents {
 
   requestReceived(route: string | undefined): void {
     this.requests++;
+    this.totals.requestsReceived++;
     this.activity(route, 1);
   }
 
@@ -131,6 +165,7 @@ export class StatsCollector implements StatsEvents {
       this.current++;
       if (this.current > this.peak) this.peak = this.current;
       this.minutes++;
+      this.totals.connectionMinutes++;
     }
     const rec: ConnRecord = {
       id,
@@ -170,6 +205,7 @@ export class StatsCollector implements StatsEvents {
       this.subs.set(key, rec);
     }
     rec.count++;
+    this.subscribers[mode]++;
     this.dirtySubs.add(rec);
     this.scheduleFlush();
   }
@@ -178,6 +214,7 @@ export class StatsCollector implements StatsEvents {
     const rec = this.subs.get(`${mode} ${channel}`);
     if (!rec || rec.count === 0) return;
     rec.count--;
+    this.subscribers[mode]--;
     this.dirtySubs.add(rec);
     this.scheduleFlush();
   }
@@ -188,6 +225,8 @@ export class StatsCollector implements StatsEvents {
       const count = counts[transport];
       if (count <= 0) continue;
       this.sent += count;
+      this.totals.sent += count;
+      this.totals.sentByTransport[transport] += count;
       if (transport === 'http-response') this.httpResponseSent += count;
       const blocks = blocksPer === undefined ? undefined : blocksPer * count;
       if (blocks !== undefined) this.blocksSent += blocks;
@@ -197,6 +236,7 @@ export class StatsCollector implements StatsEvents {
 
   itemsReceived(items: ReadonlyArray<{ size?: number }>): void {
     this.received += items.length;
+    this.totals.received += items.length;
     if (this.opts.blockSize === undefined) return;
     for (const item of items) this.blocksReceived += this.blocksOf(item.size) ?? 0;
   }
@@ -305,6 +345,7 @@ export class StatsCollector implements StatsEvents {
     const total = 1 + Math.floor(Math.max(0, now - rec.start) / MINUTE_MS);
     if (total > rec.minutesCounted) {
       this.minutes += total - rec.minutesCounted;
+      this.totals.connectionMinutes += total - rec.minutesCounted;
       rec.minutesCounted = total;
     }
   }

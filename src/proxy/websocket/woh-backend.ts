@@ -347,6 +347,7 @@ export class WohBackend implements WsBackend {
       headers,
       body,
       timeoutMs: this.ctx.proxy.settings.backendTimeoutMs,
+      observer: this.ctx.proxy.backendObserver,
     });
     if (!outcome.ok) return { ok: false, connect: outcome.failure === 'connect', detail: outcome.detail };
     const res = outcome.response;

@@ -8,6 +8,12 @@ export interface RegisteredSession {
   /** Makes a WebSocket-over-HTTP session send a request now; false for other backends. */
   refresh(): boolean;
   close(reason: CloseReason): void;
+  /** Route id when the route has an explicit `id=` (metrics, dashboard). */
+  readonly route?: string;
+  /** Full channel names it is subscribed to (dashboard). */
+  readonly channels?: readonly string[];
+  /** Bytes queued towards the client (dashboard). */
+  readonly queuedBytes?: number;
 }
 
 /**
@@ -31,6 +37,16 @@ export class WsRegistry {
 
   has(cid: string): boolean {
     return this.byCid.has(cid);
+  }
+
+  /** The open sessions, in the order they opened (metrics, dashboard). */
+  values(): IterableIterator<RegisteredSession> {
+    return this.byCid.values();
+  }
+
+  /** The session with this connection id, if open here. */
+  get(cid: string): RegisteredSession | undefined {
+    return this.byCid.get(cid);
   }
 
   /**

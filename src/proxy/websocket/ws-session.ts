@@ -115,6 +115,11 @@ export class WsSession implements Subscriber, BackendOwner {
     return this.subs.channels;
   }
 
+  /** Bytes the client socket has not taken yet. */
+  get queuedBytes(): number {
+    return this.ws?.bufferedAmount ?? 0;
+  }
+
   /** Takes over the upgraded client socket; the backend starts reporting to this session. */
   start(ws: WebSocket): void {
     const client = ws as ClientSocket;
