@@ -1,8 +1,7 @@
 /**
  * Several deadlines of one owner (a held connection) on the worker's single timer wheel: one wheel entry,
  * armed for the earliest deadline; when it fires the owner asks which slots are due. No Node timer per
- * connection. (The WebSocket session has its own copy in `proxy/websocket/timer-slots.ts`; this one is
- * generic over the scheduler's ref type.)
+ * connection. Used by HTTP streams and WebSocket sessions alike.
  */
 import { performance } from 'node:perf_hooks';
 import type { Scheduler } from './scheduler';

@@ -6,7 +6,7 @@ import type { GripExtension } from '../../grip/ws-extension';
 import { keepAliveDelayMs } from '../../hold/stream-subscriber';
 import type { CloseReason, DeliveryOutcome, Subscriber } from '../../hold/subscriber';
 import type { PublishItem } from '../../publish/item-types';
-import { TimerSlots } from './timer-slots';
+import { TimerSlots } from '../../timers/timer-slots';
 import { closeCodeForClient, truncateCloseReason } from './close-codes';
 import { WsSubscriptions } from './ws-subscriptions';
 import type { BackendOwner, BackendTimer, WsBackend, WsContext, WsFrameKind } from './ws-types';
@@ -72,7 +72,7 @@ type Closer = 'none' | 'backend' | 'publish' | 'proxy';
 export class WsSession implements Subscriber, BackendOwner {
   readonly kind = 'websocket';
   private ws?: ClientSocket;
-  private readonly slots: TimerSlots;
+  private readonly slots: TimerSlots<Subscriber>;
   private readonly subs: WsSubscriptions;
   private detached = false;
   private clientGone = false;

@@ -1,10 +1,10 @@
-import type { Subscriber } from '../../../../src/hold/subscriber';
-import { TimerSlots } from '../../../../src/proxy/websocket/timer-slots';
-import { ManualClock } from '../../../../src/timers/manual-clock';
-import { Scheduler } from '../../../../src/timers/scheduler';
+import type { Subscriber } from '../../../src/hold/subscriber';
+import { TimerSlots } from '../../../src/timers/timer-slots';
+import { ManualClock } from '../../../src/timers/manual-clock';
+import { Scheduler } from '../../../src/timers/scheduler';
 
 /** A subscriber whose onTimer records which slots were due, at what time. */
-function setup(count = 3): { clock: ManualClock; scheduler: Scheduler<Subscriber>; slots: TimerSlots; fired: Array<[number, number]> } {
+function setup(count = 3): { clock: ManualClock; scheduler: Scheduler<Subscriber>; slots: TimerSlots<Subscriber>; fired: Array<[number, number]> } {
   const clock = new ManualClock();
   const scheduler = new Scheduler<Subscriber>((sub) => sub.onTimer(), clock);
   const fired: Array<[number, number]> = [];
@@ -15,7 +15,7 @@ function setup(count = 3): { clock: ManualClock; scheduler: Scheduler<Subscriber
     close: () => undefined,
     onTimer: () => fired.push([clock.now(), slots.expire()]),
   };
-  const slots: TimerSlots = new TimerSlots(scheduler, owner, count, () => clock.now());
+  const slots: TimerSlots<Subscriber> = new TimerSlots(scheduler, owner, count, () => clock.now());
   return { clock, scheduler, slots, fired };
 }
 
@@ -98,7 +98,7 @@ describe('TimerSlots', () => {
         }
       },
     };
-    const slots: TimerSlots = new TimerSlots(scheduler, owner, 1, () => clock.now());
+    const slots: TimerSlots<Subscriber> = new TimerSlots(scheduler, owner, 1, () => clock.now());
     slots.set(0, 40);
     for (let i = 0; i < 10; i++) clock.advance(20);
     expect(times).toEqual([40, 80, 120]);
