@@ -1,0 +1,161 @@
+import * as zmq from 'zeromq';
+import type { Logger } from '../core/logger';
+import type { Bus } from '../publish/bus';
+import { encodePublishItemTnet } from '../publish/item-encoder';
+import type { PublishItem } from '../publish/item-types';
+import { decodePullMessage } from '../publish/zmq-message';
+import { prepareSpec, SendQueue } from '../publish/zmq-util';
+
+/**
+ * The bus between the supervisor and worker processes, over ZeroMQ (`ipc://` on one machine).
+ *
+ * The supervisor binds an XPUB socket; each worker connects a SUB socket and subscribes to the exact names
+ * of the channels it holds. ZeroMQ then carries an item only to the workers subscribed to its channel, and
+ * XPUB reports a channel's first subscription and last unsubscription across all workers, which is exactly
+ * the 0→1 / 1→0 interest the SUB intake and the sequencer need. Messages are `[channel, item as bare
+ * tnetstring, accepted-at ms]`; SUB matching is by prefix, so workers check the channel exactly.
+ */
+
+/** Items waiting to be sent before new ones are dropped (and counted). */
+const SEND_QUEUE_LIMIT = 100_000;
+
+/** The supervisor's side: publishes, and knows which channels any worker wants. */
+export class ZmqBusServer implements Bus {
+  private readonly socket = new zmq.XPublisher({ linger: 0, sendHighWaterMark: 0 });
+  private readonly queue: SendQueue;
+  private readonly channels = new Set<string>();
+  private readonly interestHandlers: Array<(channel: string, interested: boolean) => void> = [];
+  private closed = false;
+
+  constructor(
+    private readonly endpoint: string,
+    private readonly logger: Logger,
+  ) {
+    this.queue = new SendQueue(this.socket, SEND_QUEUE_LIMIT, (err) => this.logger.error('bus send failed', { error: String(err) }));
+  }
+
+  async start(): Promise<void> {
+    prepareSpec(this.endpoint);
+    await this.socket.bind(this.endpoint);
+    void this.readSubscriptions();
+  }
+
+  publish(items: readonly PublishItem[]): void {
+    if (this.closed) return;
+    for (const item of items) {
+      if (!this.channels.has(item.channel)) continue;
+      const acceptedAt = Buffer.from(String(item.acceptedAt ?? 0));
+      if (!this.queue.push([Buffer.from(item.channel), encodePublishItemTnet(item), acceptedAt])) {
+        this.logger.warn('bus queue full; item dropped', { channel: item.channel, dropped: this.queue.dropped });
+      }
+    }
+  }
+
+  hasSubscribers(channel: string): boolean {
+    return this.channels.has(channel);
+  }
+
+  onInterest(handler: (channel: string, interested: boolean) => void): void {
+    this.interestHandlers.push(handler);
+  }
+
+  /** Worker-side calls: the supervisor holds no subscribers. */
+  subscribe(): void {}
+  unsubscribe(): void {}
+  onItem(): void {}
+
+  /** Resolves once everything published so far was handed to ZeroMQ. */
+  flushed(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue.idle();
+    this.socket.close();
+  }
+
+  private async readSubscriptions(): Promise<void> {
+    try {
+      for await (const [message] of this.socket) {
+        if (!message || message.length === 0) continue;
+        const subscribe = message[0] === 1;
+        const channel = message.subarray(1).toString('utf8');
+        if (subscribe === this.channels.has(channel)) continue;
+        if (subscribe) this.channels.add(channel);
+        else this.channels.delete(channel);
+        for (const handler of this.interestHandlers) handler(channel, subscribe);
+      }
+    } catch (err) {
+      if (!this.closed) this.logger.error('bus subscription reader stopped', { error: String(err) });
+    }
+  }
+}
+
+/** A worker's side: subscribes to channels and receives their items. */
+export class ZmqBusClient implements Bus {
+  private readonly socket = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 });
+  private readonly channels = new Set<string>();
+  private readonly itemHandlers: Array<(item: PublishItem) => void> = [];
+  private closed = false;
+
+  constructor(
+    private readonly endpoint: string,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.socket.connect(this.endpoint);
+    void this.readItems();
+  }
+
+  subscribe(channel: string): void {
+    if (this.channels.has(channel)) return;
+    this.channels.add(channel);
+    this.socket.subscribe(channel);
+  }
+
+  unsubscribe(channel: string): void {
+    if (!this.channels.delete(channel)) return;
+    this.socket.unsubscribe(channel);
+  }
+
+  onItem(handler: (item: PublishItem) => void): void {
+    this.itemHandlers.push(handler);
+  }
+
+  hasSubscribers(channel: string): boolean {
+    return this.channels.has(channel);
+  }
+
+  /** Supervisor-side calls: a worker never publishes on the bus. */
+  publish(): void {
+    this.logger.error('publish called on a worker bus; items go through the supervisor');
+  }
+  onInterest(): void {}
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.socket.close();
+  }
+
+  private async readItems(): Promise<void> {
+    try {
+      for await (const [topic, payload, acceptedAt] of this.socket) {
+        if (!topic || !payload) continue;
+        const channel = topic.toString('utf8');
+        if (!this.channels.has(channel)) continue; // SUB matches prefixes; the bus wants exact channels
+        const decoded = decodePullMessage(payload, channel);
+        if (!decoded.ok) {
+          this.logger.error('undecodable item on the bus', { channel, reason: decoded.error.message });
+          continue;
+        }
+        const at = Number(acceptedAt?.toString() ?? '0');
+        if (at > 0) decoded.value.acceptedAt = at;
+        for (const handler of this.itemHandlers) handler(decoded.value);
+      }
+    } catch (err) {
+      if (!this.closed) this.logger.error('bus reader stopped', { error: String(err) });
+    }
+  }
+}
