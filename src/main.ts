@@ -78,7 +78,15 @@ export async function main(argv: string[]): Promise<Thumbtack | undefined> {
   const level = Math.max(0, Math.min(3, args.verbose ? 3 : (args.loglevel ?? config.logLevel))) as LogLevel;
   const logger = new Logger(level, process.stderr, {}, process.stderr.isTTY ? 'text' : 'json');
   const publishPortOverride = args.id !== undefined ? config.pushInHttpPort + args.id * 10 : undefined;
-  const thumbtack = new Thumbtack({ config, logger, routeLines: args.route, listenOverride, publishPortOverride });
+  const thumbtack = new Thumbtack({
+    config,
+    logger,
+    routeLines: args.route,
+    listenOverride,
+    publishPortOverride,
+    logLevel: level,
+    logFormat: process.stderr.isTTY ? 'text' : 'json',
+  });
   try {
     await thumbtack.start();
   } catch (err) {

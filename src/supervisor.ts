@@ -14,6 +14,10 @@ import type { PublishItem } from './publish/item-types';
 import { PublishPipeline } from './publish/publish-pipeline';
 import { resolveZmqSpecs, ZmqServices, type ZmqSpecs } from './publish/zmq-services';
 import { Worker } from './worker';
+import type { LogLevel } from './core/logger';
+import { WorkerPool } from './cluster/worker-pool';
+import { ZmqBusServer } from './cluster/zmq-bus';
+import { resolveWorkerCount } from './cluster/worker-count';
 
 export interface ThumbtackOptions {
   config: ThumbtackConfig;
@@ -31,17 +35,26 @@ export interface ThumbtackOptions {
   zmqSpecs?: Partial<ZmqSpecs>;
   backendTimeoutMs?: number;
   maxQueuedBytes?: number;
+  /** Log level and format for worker processes (the supervisor's logger is passed in already made). */
+  logLevel?: LogLevel;
+  logFormat?: 'json' | 'text';
 }
 
 /**
  * The supervisor: parses routes, owns the publish intakes and the bus, starts the worker(s), reloads the
- * routes file when it changes or on SIGHUP, and shuts everything down. With `workers=1` (the only mode so
- * far) the worker runs in this process and the bus is in-process.
+ * routes file when it changes or on SIGHUP, and shuts everything down. With `workers=1` the worker runs in
+ * this process and the bus is in-process; with more, worker processes are forked through node:cluster
+ * (sharing the client port) and items reach them over the ZeroMQ bus.
  */
 export class Thumbtack {
   readonly routes: RouteTableRef;
   readonly bus: Bus;
-  readonly worker: Worker;
+  /** The in-process worker (`workers=1`); undefined when worker processes are used. */
+  readonly local?: Worker;
+  /** The worker processes (`workers` > 1). */
+  readonly pool?: WorkerPool;
+  /** How many workers serve clients. */
+  readonly workerCount: number;
   readonly intake: HttpIntake;
   /** PULL/SUB intakes, command socket, stats socket and collector. */
   readonly zmq: ZmqServices;
@@ -69,7 +82,9 @@ export class Thumbtack {
     for (const problem of initial.problems) logger.warn(problem);
     logger.info(`routes loaded with ${initial.table.size} entries`);
     this.routes = { current: initial.table };
-    this.bus = new InProcessBus();
+    this.workerCount = resolveWorkerCount(config);
+    const busServer = this.workerCount > 1 ? new ZmqBusServer(`ipc://${config.rundir}/${config.ipcPrefix}thumbtack-bus-${process.pid}`, logger) : undefined;
+    this.bus = busServer ?? new InProcessBus();
     this.pipeline = new PublishPipeline({
       bus: this.bus,
       logger: logger.child({ component: 'publish' }),
@@ -85,22 +100,48 @@ export class Thumbtack {
       publish: (items) => this.publish(items),
       recover: () => this.recover(),
     });
-    this.worker = new Worker({
-      config,
-      bus: this.bus,
-      logger,
-      routes: this.routes,
-      backendTimeoutMs: opts.backendTimeoutMs,
-      maxQueuedBytes: opts.maxQueuedBytes,
-      stats: this.zmq.stats,
-      publishLastIds: this.pipeline.lastIds,
-      history: this.pipeline.historyReader(),
-    });
-    // The command socket's `refresh` reaches WebSocket-over-HTTP sessions through the worker.
+    if (busServer) {
+      // Worker processes: the history and the last-id table stay here (documented: no replay across processes).
+      this.pool = new WorkerPool(
+        this.workerCount,
+        {
+          config,
+          routesText: this.routesText(),
+          routesFile: opts.routeLines ? '--route' : config.routesFile,
+          busEndpoint: `ipc://${config.rundir}/${config.ipcPrefix}thumbtack-bus-${process.pid}`,
+          listen: opts.listenOverride ? [opts.listenOverride] : config.httpPorts,
+          backendTimeoutMs: opts.backendTimeoutMs,
+          maxQueuedBytes: opts.maxQueuedBytes,
+          logLevel: opts.logLevel ?? (Math.max(0, Math.min(3, config.logLevel)) as LogLevel),
+          logFormat: opts.logFormat ?? 'json',
+        },
+        logger,
+        this.zmq.stats,
+      );
+    } else {
+      this.local = new Worker({
+        config,
+        bus: this.bus,
+        logger,
+        routes: this.routes,
+        backendTimeoutMs: opts.backendTimeoutMs,
+        maxQueuedBytes: opts.maxQueuedBytes,
+        stats: this.zmq.stats,
+        publishLastIds: this.pipeline.lastIds,
+        history: this.pipeline.historyReader(),
+      });
+    }
+    // The command socket's `refresh` reaches WebSocket-over-HTTP sessions through the worker(s).
     this.zmq.setRefreshHandler({
-      connection: (cid) => this.worker.websockets.refreshConnection(cid),
+      connection: (cid) => {
+        if (this.local) return this.local.websockets.refreshConnection(cid);
+        if (!this.zmq.stats.hasConnection(cid)) return false;
+        this.pool?.broadcast({ type: 'refresh', cid });
+        return true;
+      },
       channel: (channel) => {
-        this.worker.websockets.refreshChannel(channel);
+        if (this.local) this.local.websockets.refreshChannel(channel);
+        else this.pool?.broadcast({ type: 'refresh', channel });
       },
     });
     const auth = buildPublishAuth(
@@ -114,8 +155,8 @@ export class Thumbtack {
       logger,
       stats: this.zmq.stats,
       publishCounters: this.pipeline.counters,
-      workers: () => [this.worker.monitor],
-      dashboardHold: this.worker.hold,
+      workers: () => (this.local ? [this.local.monitor] : []),
+      dashboardHold: this.local?.hold,
       health: () => ({
         draining: this.draining,
         links: (this.zmq.sub?.links() ?? []).map((link) => ({ kind: 'zmq-sub', ...link })),
@@ -150,14 +191,16 @@ export class Thumbtack {
     this.recoveries++;
     this.opts.logger.info('recover requested');
     this.pipeline.recover();
-    this.worker.recover();
+    this.local?.recover();
+    this.pool?.broadcast({ type: 'recover' });
   }
 
   async start(): Promise<void> {
     const { config, logger } = this.opts;
     if (this.startError !== undefined) throw new Error(this.startError);
     const listen = this.opts.listenOverride ? [this.opts.listenOverride] : config.httpPorts;
-    this.proxyPorts = await this.worker.listen(listen);
+    if (this.bus instanceof ZmqBusServer) await this.bus.start();
+    this.proxyPorts = this.local ? await this.local.listen(listen) : await (this.pool as WorkerPool).start();
     this.publishPort = await this.intake.listen(this.opts.publishPortOverride ?? config.pushInHttpPort, config.pushInHttpAddr);
     if (!this.intake.authenticated && !isLoopback(config.pushInHttpAddr)) {
       logger.warn('the HTTP publish API is reachable beyond loopback and has no authentication (see push_in_http_auth_*)', {
@@ -181,6 +224,7 @@ export class Thumbtack {
       return false;
     }
     this.routes.current = loaded.table;
+    this.pool?.broadcast({ type: 'routes', text: this.routesText(), file: this.opts.config.routesFile });
     logger.info(`routes loaded with ${loaded.table.size} entries`, { why });
     return true;
   }
@@ -190,11 +234,27 @@ export class Thumbtack {
     process.off('SIGHUP', this.onSighup);
     this.watcher?.close();
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
-    await Promise.all([this.worker.close(), this.intake.close()]);
+    await Promise.all([this.local?.close(), this.pool?.close(), this.intake.close()]);
     await this.zmq.close();
     this.pipeline.close();
     await this.bus.close();
     await this.monitoring.close();
+  }
+
+  /** The in-process worker; throws when worker processes are used (tests and tools run with workers=1). */
+  get worker(): Worker {
+    if (!this.local) throw new Error(`no in-process worker: ${this.workerCount} worker processes are running`);
+    return this.local;
+  }
+
+  /** The routes text in force (file or `--route` lines), as worker processes parse it. */
+  private routesText(): string {
+    if (this.opts.routeLines) return this.opts.routeLines.join('\n');
+    try {
+      return readFileSync(this.opts.config.routesFile, 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   private readRoutes(): LoadedRoutes {

@@ -33,8 +33,11 @@ export interface MonitoringOptions {
   stats: StatsCollector;
   publishCounters: PublishCounters;
   workers: () => readonly WorkerMonitor[];
-  /** The hold context dashboard streams are held in (in-process: the worker's). */
-  dashboardHold: HoldContext;
+  /**
+   * The hold context dashboard streams are held in (in-process: the worker's). Undefined with worker
+   * processes: the live feed then answers 503 (metrics and health still work).
+   */
+  dashboardHold?: HoldContext;
   health: () => HealthState;
   /** The supervisor's `publish()`, used for the dashboard feed. */
   publish: (items: PublishItem[]) => void;
@@ -127,6 +130,12 @@ export class Monitoring {
   }
 
   private holdDashboard(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.opts.dashboardHold) {
+      const body = JSON.stringify({ error: 'the live dashboard feed needs workers=1 for now' }) + '\n';
+      res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
     holdDashboardStream(this.opts.dashboardHold, req, res, this.dashboardSnapshot());
   }
 

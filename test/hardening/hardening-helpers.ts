@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { defaultConfig, type ThumbtackConfig } from '../../src/config/config';
 import { Logger } from '../../src/core/logger';
 import type { ZmqSpecs } from '../../src/publish/zmq-services';
 import { Thumbtack } from '../../src/supervisor';
-import { openStream, publish, until, type OpenStream } from '../helpers/harness';
+import { openStream, request, until, type OpenStream } from '../helpers/harness';
 
 /** A real Thumbtack on loopback whose log lines (JSON, debug level and up) are kept for assertions. */
 export interface HardenedProxy {
@@ -40,7 +41,8 @@ export interface HardenedOptions {
 
 export async function startHardened(opts: HardenedOptions): Promise<HardenedProxy> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'thumbtack-hardening-'));
-  const config: ThumbtackConfig = { ...defaultConfig(dir), ...opts.config };
+  // One in-process worker: the tests look at its connections, holds and counters.
+  const config: ThumbtackConfig = { ...defaultConfig(dir), workers: 1, ...opts.config };
   const logs: string[] = [];
   const logger = new Logger(3, { write: (line: string) => void logs.push(line) });
   const thumbtack = new Thumbtack({
@@ -53,7 +55,12 @@ export async function startHardened(opts: HardenedOptions): Promise<HardenedProx
     maxQueuedBytes: opts.maxQueuedBytes,
     zmqSpecs: { stats: `ipc://${join(dir, 'stats')}`, ...opts.zmqSpecs },
   });
-  await thumbtack.start();
+  try {
+    await thumbtack.start();
+  } catch (err) {
+    await thumbtack.close();
+    throw err;
+  }
   const port = thumbtack.proxyPorts[0] as number;
   return {
     thumbtack,
@@ -89,18 +96,25 @@ export class Bystander {
   private constructor(
     private readonly proxy: HardenedProxy,
     readonly stream: OpenStream,
+    private readonly authorization?: string,
   ) {}
 
-  /** Opens `GET <path>` on the proxy (the backend must hold it as a stream on channel `bystander`). */
-  static async open(proxy: HardenedProxy, path = '/bystander'): Promise<Bystander> {
-    const stream = await openStream(`${proxy.url}${path}`);
+  /**
+   * Opens `GET /bystander` on the proxy (the backend must hold it as a stream on channel `bystander`);
+   * `authorization` is sent with its publishes when the publish API wants credentials.
+   */
+  static async open(proxy: HardenedProxy, authorization?: string): Promise<Bystander> {
+    const stream = await openStream(`${proxy.url}/bystander`);
     await until(() => (proxy.thumbtack.worker.hold.index.get('bystander')?.size ?? 0) > 0, 5000, 'the bystander to be held');
-    return new Bystander(proxy, stream);
+    return new Bystander(proxy, stream, authorization);
   }
 
   async stillServed(): Promise<void> {
     const line = `alive ${randomUUID()}\n`;
-    const res = await publish(this.proxy.publishUrl, [{ channel: 'bystander', formats: { 'http-stream': { content: line } } }]);
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    if (this.authorization !== undefined) headers.Authorization = this.authorization;
+    const body = JSON.stringify({ items: [{ channel: 'bystander', formats: { 'http-stream': { content: line } } }] });
+    const res = await request(`${this.proxy.publishUrl}/publish/`, { method: 'POST', headers, body });
     expect(res.status).toBe(200);
     await this.stream.waitFor(line, 5000);
   }
@@ -111,7 +125,7 @@ export class Bystander {
 }
 
 /** The backend answer that holds the bystander (and any other `GET` the tests route to it). */
-export function holdBystander(res: import('node:http').ServerResponse): void {
+export function holdBystander(res: ServerResponse): void {
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Grip-Hold': 'stream', 'Grip-Channel': 'bystander' });
   res.end('bystander\n');
 }

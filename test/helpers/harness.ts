@@ -30,7 +30,8 @@ export interface ProxyOptions {
 
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'thumbtack-test-'));
-  const config: ThumbtackConfig = { ...defaultConfig(dir), ...opts.config };
+  // One in-process worker unless a test (or THUMBTACK_TEST_WORKERS) asks for worker processes.
+  const config: ThumbtackConfig = { ...defaultConfig(dir), workers: Number(process.env.THUMBTACK_TEST_WORKERS ?? 1), ...opts.config };
   const lines = opts.logLines;
   const logger = opts.verbose
     ? new Logger(3, process.stderr, {}, 'text')
@@ -191,7 +192,10 @@ export async function until(predicate: () => boolean, ms = 5000, what = 'conditi
  * index; the bus subscription alone is not enough, since long-poll channels linger on the bus).
  */
 export function subscribed(proxy: RunningProxy, channel: string, ms = 5000): Promise<void> {
-  return until(() => (proxy.thumbtack.worker.hold.index.get(channel)?.size ?? 0) > 0, ms, `a subscriber on ${channel}`);
+  const local = proxy.thumbtack.local;
+  // With worker processes, the supervisor's bus knows once a worker's subscription reached it.
+  if (!local) return until(() => proxy.thumbtack.bus.hasSubscribers(channel), ms, `a subscriber on ${channel}`);
+  return until(() => (local.hold.index.get(channel)?.size ?? 0) > 0, ms, `a subscriber on ${channel}`);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -54,7 +54,8 @@ export interface ZmqProxyOptions {
 export async function startZmqProxy(opts: ZmqProxyOptions = {}): Promise<ZmqProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'thumbtack-zmq-'));
   const backend = await gripBackend();
-  const config: ThumbtackConfig = { ...defaultConfig(dir), ...opts.config };
+  // One in-process worker unless a test asks for worker processes.
+  const config: ThumbtackConfig = { ...defaultConfig(dir), workers: 1, ...opts.config };
   const logs: string[] = [];
   const logger = new Logger(1, { write: (line) => void logs.push(line) });
   const thumbtack = new Thumbtack({

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { ThumbtackConfig } from '../config/config';
+
+/** File descriptors a worker keeps for itself (listeners, backend pools, logs, ZeroMQ) besides clients. */
+const RESERVED_FILES = 1000;
+
+/** The soft open-files limit of this process (`/proc/self/limits`), or undefined when unknown. */
+export function openFilesLimit(limitsText?: string): number | undefined {
+  let text = limitsText;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/self/limits', 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(text);
+  if (!m || m[1] === 'unlimited') return undefined;
+  return Number(m[1]);
+}
+
+/**
+ * How many workers to run: `workers` when set; otherwise one per core, and more when `client_maxconn`
+ * client connections (each also needs a backend-side file while being forwarded) would not fit in one
+ * process's open-files limit.
+ */
+export function resolveWorkerCount(config: Pick<ThumbtackConfig, 'workers' | 'clientMaxconn'>, cores = availableParallelism(), filesLimit = openFilesLimit()): number {
+  if (config.workers > 0) return config.workers;
+  if (filesLimit === undefined || filesLimit <= RESERVED_FILES) return cores;
+  const perWorker = filesLimit - RESERVED_FILES;
+  return Math.max(cores, Math.ceil(config.clientMaxconn / perWorker));
+}

@@ -1,0 +1,114 @@
+import cluster, { type Worker as ClusterWorker } from 'node:cluster';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Logger } from '../core/logger';
+import type { StatsEvents } from '../stats/stats-events';
+import { WORKER_SETUP_ENV, type FromWorker, type ToWorker, type WorkerSetup } from './messages';
+import { replayStats } from './stats-forwarder';
+
+/** Seconds a worker is given to drain on shutdown before it is killed. */
+const SHUTDOWN_TIMEOUT_MS = 5000;
+/** Delay before a dead worker is replaced (a crash loop then costs little). */
+const RESTART_DELAY_MS = 500;
+
+/** The compiled worker entry point: `dist/src/cluster/worker-process.js` under the package root. */
+export function workerEntryPoint(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return resolve(dir, 'dist', 'src', 'cluster', 'worker-process.js');
+}
+
+/**
+ * The supervisor's worker processes: forks `count` of them with node:cluster (they share the client port),
+ * replays their stats, relays commands to all of them, and replaces a worker that dies.
+ */
+export class WorkerPool {
+  private readonly workers = new Set<ClusterWorker>();
+  private closing = false;
+  /** Workers that died and were replaced. */
+  restarts = 0;
+  ports: number[] = [];
+
+  constructor(
+    private readonly count: number,
+    private readonly setup: WorkerSetup,
+    private readonly logger: Logger,
+    private readonly stats: StatsEvents,
+  ) {}
+
+  /** Forks every worker and resolves with the client ports once all of them listen. */
+  async start(): Promise<number[]> {
+    const entry = workerEntryPoint();
+    if (!existsSync(entry)) throw new Error(`worker entry point ${entry} is missing: run npm run build`);
+    cluster.setupPrimary({ exec: entry, args: [], silent: false });
+    const ready = Array.from({ length: this.count }, () => this.fork());
+    const ports = await Promise.all(ready);
+    this.ports = ports[0] ?? [];
+    return this.ports;
+  }
+
+  /** Sends a command to every live worker. */
+  broadcast(message: ToWorker): void {
+    for (const w of this.workers) if (w.isConnected()) w.send(message);
+  }
+
+  get size(): number {
+    return this.workers.size;
+  }
+
+  /** Pids of the live workers (for benchmarks and tests). */
+  pids(): number[] {
+    return [...this.workers].map((w) => w.process.pid ?? 0);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(
+      [...this.workers].map(
+        (w) =>
+          new Promise<void>((done) => {
+            if (w.isDead()) return done();
+            const timer = setTimeout(() => {
+              w.process.kill('SIGKILL');
+            }, SHUTDOWN_TIMEOUT_MS);
+            w.once('exit', () => {
+              clearTimeout(timer);
+              done();
+            });
+            if (w.isConnected()) w.send({ type: 'shutdown' } satisfies ToWorker);
+            else w.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+
+  /** Forks one worker; resolves with its ports when it says it is ready (rejects if it dies first). */
+  private fork(): Promise<number[]> {
+    const worker = cluster.fork({ [WORKER_SETUP_ENV]: JSON.stringify(this.setup) });
+    this.workers.add(worker);
+    return new Promise((resolveReady, rejectReady) => {
+      let ready = false;
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'stats') replayStats(message.events, this.stats);
+        else if (message.type === 'ready') {
+          ready = true;
+          resolveReady(message.ports);
+        }
+      });
+      worker.once('exit', (code, signal) => {
+        this.workers.delete(worker);
+        if (!ready) {
+          rejectReady(new Error(`worker ${worker.id} exited before it was ready (code ${code}, signal ${signal})`));
+          return;
+        }
+        if (this.closing) return;
+        this.restarts++;
+        this.logger.error('worker died; starting a new one', { worker: worker.id, code, signal });
+        setTimeout(() => {
+          if (this.closing) return;
+          this.fork().catch((err: unknown) => this.logger.error('replacement worker failed', { error: String(err) }));
+        }, RESTART_DELAY_MS);
+      });
+    });
+  }
+}
