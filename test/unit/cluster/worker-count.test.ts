@@ -15,7 +15,7 @@ describe('resolveWorkerCount', () => {
     expect(resolveWorkerCount({ workers: 0, clientMaxconn: 200000 }, 2, 20000)).toBe(11);
   });
   it('falls back to one per core when the limit is unknown', () => {
-    expect(resolveWorkerCount({ workers: 0, clientMaxconn: 1e6 }, 4, undefined)).toBe(4);
+    expect(resolveWorkerCount({ workers: 0, clientMaxconn: 1e6 }, 4, 0)).toBe(4);
   });
 });
 
