@@ -117,6 +117,7 @@ export class Thumbtack {
         },
         logger,
         this.zmq.stats,
+        (pid) => busServer.workerConnected(pid),
       );
     } else {
       this.local = new Worker({

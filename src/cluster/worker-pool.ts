@@ -34,6 +34,8 @@ export class WorkerPool {
     private readonly setup: WorkerSetup,
     private readonly logger: Logger,
     private readonly stats: StatsEvents,
+    /** Resolves once the worker with this pid receives every bus item (its SUB socket is connected). */
+    private readonly busConnected: (pid: string) => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /** Forks every worker and resolves with the client ports once all of them listen. */
@@ -92,7 +94,7 @@ export class WorkerPool {
         if (message.type === 'stats') replayStats(message.events, this.stats);
         else if (message.type === 'ready') {
           ready = true;
-          resolveReady(message.ports);
+          this.busConnected(String(worker.process.pid)).then(() => resolveReady(message.ports), rejectReady);
         }
       });
       worker.once('exit', (code, signal) => {

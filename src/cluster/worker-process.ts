@@ -11,7 +11,7 @@ import { Logger } from '../core/logger';
 import { Worker } from '../worker';
 import { WORKER_SETUP_ENV, type FromWorker, type ToWorker, type WorkerSetup } from './messages';
 import { StatsForwarder } from './stats-forwarder';
-import { ZmqBusClient } from './zmq-bus';
+import { workerMarker, ZmqBusClient } from './zmq-bus';
 
 function send(message: FromWorker): void {
   if (process.connected && process.send) process.send(message);
@@ -24,7 +24,7 @@ async function runWorker(): Promise<void> {
   const workerId = cluster.worker?.id ?? process.pid;
   const logger = new Logger(setup.logLevel, process.stderr, { worker: workerId }, setup.logFormat);
   const bus = new ZmqBusClient(setup.busEndpoint, logger);
-  bus.start();
+  bus.start(workerMarker(String(process.pid)));
   const routes = { current: new RouteTable(parseRoutes(setup.routesText, setup.routesFile).routes) };
   const stats = new StatsForwarder(workerId, (events) => send({ type: 'stats', events }));
   const worker = new Worker({
@@ -65,8 +65,13 @@ async function runWorker(): Promise<void> {
   });
   // The supervisor going away (killed, crashed) takes its workers with it.
   process.on('disconnect', () => void stop());
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => undefined); // a terminal's Ctrl-C reaches the supervisor, which shuts us down
+  // A signal to the whole process group (Ctrl-C, systemd's stop) also reaches the supervisor, which drains
+  // every worker in order; a worker acts on its own only when the supervisor is gone.
+  const onSignal = (): void => {
+    if (!process.connected) void stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   const ports = await worker.listen(setup.listen);
   send({ type: 'ready', ports });
 }

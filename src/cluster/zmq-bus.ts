@@ -10,11 +10,23 @@ import { prepareSpec, SendQueue } from '../publish/zmq-util';
  * The bus between the supervisor and worker processes, over ZeroMQ (`ipc://` on one machine).
  *
  * The supervisor binds an XPUB socket; each worker connects a SUB socket and subscribes to the exact names
- * of the channels it holds. ZeroMQ then carries an item only to the workers subscribed to its channel, and
- * XPUB reports a channel's first subscription and last unsubscription across all workers, which is exactly
- * the 0→1 / 1→0 interest the SUB intake and the sequencer need. Messages are `[channel, item as bare
- * tnetstring, accepted-at ms]`; SUB matching is by prefix, so workers check the channel exactly.
+ * of the channels it holds. XPUB reports a channel's first subscription and last unsubscription across all
+ * workers, which is exactly the 0→1 / 1→0 interest the SUB intake and the sequencer need.
+ *
+ * Items, though, go to every worker (each SUB also subscribes to everything, ``), and each worker keeps
+ * those of its channels. Filtering at the publisher would race with new holds: a client sees its stream
+ * open as soon as the worker registers it, and a publish right after could reach the XPUB before the
+ * worker's channel subscription does, and be lost. Pushpin has no such window; neither does this bus.
+ * Messages are `[channel, item as bare tnetstring, accepted-at ms]`.
  */
+
+/** Subscription topics that are not channels: everything (``) and a worker's start-up marker. */
+const MARKER_PREFIX = '\u0000thumbtack-worker:';
+
+/** The marker topic a worker subscribes to once its SUB socket receives everything. */
+export function workerMarker(id: string): string {
+  return MARKER_PREFIX + id;
+}
 
 /** Items waiting to be sent before new ones are dropped (and counted). */
 const SEND_QUEUE_LIMIT = 100_000;
@@ -25,6 +37,8 @@ export class ZmqBusServer implements Bus {
   private readonly queue: SendQueue;
   private readonly channels = new Set<string>();
   private readonly interestHandlers: Array<(channel: string, interested: boolean) => void> = [];
+  private readonly markersSeen = new Set<string>();
+  private readonly markerWaiters = new Map<string, () => void>();
   private closed = false;
 
   constructor(
@@ -43,7 +57,6 @@ export class ZmqBusServer implements Bus {
   publish(items: readonly PublishItem[]): void {
     if (this.closed) return;
     for (const item of items) {
-      if (!this.channels.has(item.channel)) continue;
       const acceptedAt = Buffer.from(String(item.acceptedAt ?? 0));
       if (!this.queue.push([Buffer.from(item.channel), encodePublishItemTnet(item), acceptedAt])) {
         this.logger.warn('bus queue full; item dropped', { channel: item.channel, dropped: this.queue.dropped });
@@ -64,6 +77,13 @@ export class ZmqBusServer implements Bus {
   unsubscribe(): void {}
   onItem(): void {}
 
+  /** Resolves once the worker that subscribed to `workerMarker(id)` receives every item. */
+  workerConnected(id: string): Promise<void> {
+    const topic = workerMarker(id);
+    if (this.markersSeen.delete(topic)) return Promise.resolve();
+    return new Promise((resolve) => this.markerWaiters.set(topic, resolve));
+  }
+
   /** Resolves once everything published so far was handed to ZeroMQ. */
   flushed(): Promise<void> {
     return this.queue.idle();
@@ -81,6 +101,15 @@ export class ZmqBusServer implements Bus {
         if (!message || message.length === 0) continue;
         const subscribe = message[0] === 1;
         const channel = message.subarray(1).toString('utf8');
+        if (channel === '') continue;
+        if (channel.startsWith(MARKER_PREFIX)) {
+          if (!subscribe) continue;
+          const waiter = this.markerWaiters.get(channel);
+          this.markerWaiters.delete(channel);
+          if (waiter) waiter();
+          else this.markersSeen.add(channel);
+          continue;
+        }
         if (subscribe === this.channels.has(channel)) continue;
         if (subscribe) this.channels.add(channel);
         else this.channels.delete(channel);
@@ -104,8 +133,14 @@ export class ZmqBusClient implements Bus {
     private readonly logger: Logger,
   ) {}
 
-  start(): void {
+  /**
+   * Connects and subscribes to everything; then to `marker` (see `workerMarker`), which the supervisor
+   * sees after the everything-subscription, since one socket's subscriptions arrive in order.
+   */
+  start(marker?: string): void {
     this.socket.connect(this.endpoint);
+    this.socket.subscribe('');
+    if (marker !== undefined) this.socket.subscribe(marker);
     void this.readItems();
   }
 
@@ -144,7 +179,7 @@ export class ZmqBusClient implements Bus {
       for await (const [topic, payload, acceptedAt] of this.socket) {
         if (!topic || !payload) continue;
         const channel = topic.toString('utf8');
-        if (!this.channels.has(channel)) continue; // SUB matches prefixes; the bus wants exact channels
+        if (!this.channels.has(channel)) continue; // every item comes; this worker keeps its channels'
         const decoded = decodePullMessage(payload, channel);
         if (!decoded.ok) {
           this.logger.error('undecodable item on the bus', { channel, reason: decoded.error.message });

@@ -87,7 +87,10 @@ const prometheusPort: Apply = scalar((t, { config }) => {
 });
 
 const prometheusPrefix: Apply = scalar((t, { config }) => {
-  if (t !== '') config.prometheusPrefix = t; // empty: keep what the other section set
+  if (t === '') return undefined; // empty: keep what the other section set
+  // Prefixed names must still be Prometheus metric names.
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(t)) return `'${t}' would make invalid metric names: use letters, digits, '_' and ':', not starting with a digit`;
+  config.prometheusPrefix = t;
   return undefined;
 });
 
@@ -166,7 +169,6 @@ export const APPLIERS: readonly Applier[] = [
   { section: 'proxy', key: 'sig_iss', apply: text('sigIss') },
   { section: 'proxy', key: 'sig_key', apply: text('sigKey') },
   { section: 'proxy', key: 'upstream_key', apply: text('upstreamKey') },
-  { section: 'proxy', key: 'max_open_requests', apply: optInt('maxOpenRequests', 1) },
   { section: 'proxy', key: 'workers', apply: int('workers', 0) },
   { section: 'proxy', key: 'stats_report_interval', apply: int('statsReportInterval', 0) },
   { section: 'proxy', key: 'prometheus_port', apply: prometheusPort },

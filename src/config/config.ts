@@ -73,7 +73,6 @@ export interface ThumbtackConfig {
   upstreamKey: string;
   cdnLoop: string;
   /** Absent = no limit (Pushpin then caps at client_maxconn). */
-  maxOpenRequests?: number;
   /** ZeroMQ PULL bind; '' = disabled. */
   pushInSpec: string;
   pushInSubSpecs: string[];

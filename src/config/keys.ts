@@ -91,7 +91,7 @@ export const CONFIG_KEYS: Record<SectionName, Readonly<Record<string, KeyStatus>
     sockjs_url: 'not-yet',
     updates_check: 'no-equivalent',
     organization_name: 'no-equivalent',
-    max_open_requests: 'implemented',
+    max_open_requests: 'not-yet',
     stats_report_interval: 'implemented', // [handler] wins
     stats_connections_max_ttl: 'not-yet',
     prometheus_port: 'implemented', // [handler] wins

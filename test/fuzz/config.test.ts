@@ -109,7 +109,6 @@ function checkConfig(c: ThumbtackConfig): void {
     ['clientMaxconn', c.clientMaxconn, 1],
     ['logLevel', c.logLevel, 0],
     ['statsConnectionTtl', c.statsConnectionTtl, 1],
-    ['maxOpenRequests', c.maxOpenRequests, 1],
     ['messageRate', c.messageRate, 1],
     ['messageHwm', c.messageHwm, 1],
     ['messageBlockSize', c.messageBlockSize, 1],

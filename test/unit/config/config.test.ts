@@ -190,7 +190,6 @@ describe('buildConfig: values', () => {
         'sig_iss=me',
         'sig_key="base64:a,b="',
         'upstream_key=file:up.pem',
-        'max_open_requests=500',
         'workers=4',
       ].join('\n'),
     );
@@ -213,7 +212,6 @@ describe('buildConfig: values', () => {
       sigIss: 'me',
       sigKey: 'base64:a,b=',
       upstreamKey: 'file:up.pem',
-      maxOpenRequests: 500,
       workers: 4,
     });
     expect(good('[proxy]\nset_x_forwarded_protocol=false').setXForwardedProtocol).toBe('off');

@@ -16,7 +16,7 @@ function codesInSource(): Set<string> {
   const codes = new Set<string>();
   const patterns = [
     /\b(?:fail|\w*Error|super)\(\s*'([A-Z][A-Z0-9_]+)'/g,
-    /\bconst [A-Z_]+ = '([A-Z][A-Z0-9]*_[A-Z0-9_]+)'/g,
+    /\bconst (?![A-Z_]*_ENV\b)[A-Z_]+ = '([A-Z][A-Z0-9]*_[A-Z0-9_]+)'/g,
   ];
   for (const file of [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'tools'))]) {
     const text = readFileSync(file, 'utf8');
