@@ -163,6 +163,7 @@ describe('hardening: hostile or broken backends', () => {
     expect(res.headers['grip-hold']).toBeUndefined();
     expect(res.headers['content-length']).toBeUndefined();
     await until(() => (proxy.thumbtack.worker.hold.index.get('big')?.size ?? 0) > 0, 5000, 'the big stream to be held');
+    await until(() => chunks.reduce((n, c) => n + c.length, 0) >= bigBody.length, 5000, 'the whole initial body');
     expect(Buffer.concat(chunks).equals(bigBody)).toBe(true);
     await publish(proxy.publishUrl, [{ channel: 'big', formats: { 'http-stream': { content: 'after the big body\n' } } }]);
     await until(() => Buffer.concat(chunks).toString().endsWith('after the big body\n'), 5000, 'the published line');
