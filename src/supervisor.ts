@@ -105,7 +105,8 @@ export class Thumbtack {
       this.pool = new WorkerPool(
         this.workerCount,
         {
-          config,
+          // client_maxconn is for the whole instance: each worker (connections spread evenly) gets its share.
+          config: { ...config, clientMaxconn: Math.ceil(config.clientMaxconn / this.workerCount) },
           routesText: this.routesText(),
           routesFile: opts.routeLines ? '--route' : config.routesFile,
           busEndpoint: `ipc://${config.rundir}/${config.ipcPrefix}thumbtack-bus-${process.pid}`,
