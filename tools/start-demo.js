@@ -57,6 +57,7 @@ function publish(channel, text) {
 async function selfCheck() {
   await waitFor('http://127.0.0.1:8000/');
   await waitFor('http://127.0.0.1:7999/');
+  await waitFor('http://127.0.0.1:5561/');
   const received = await new Promise((resolve, reject) => {
     const req = http.get('http://127.0.0.1:7999/stream?channel=demo', (res) => {
       let text = '';

@@ -88,6 +88,8 @@ export class WorkerPool {
   private fork(): Promise<number[]> {
     const worker = cluster.fork({ [WORKER_SETUP_ENV]: JSON.stringify(this.setup) });
     this.workers.add(worker);
+    // A message sent as a worker dies fails with EPIPE; its 'exit' handles the rest.
+    worker.on('error', (err) => this.logger.warn('worker channel error', { worker: worker.id, error: err.message }));
     return new Promise((resolveReady, rejectReady) => {
       let ready = false;
       worker.on('message', (message: FromWorker) => {
