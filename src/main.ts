@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { buildConfig, defaultConfig, type ThumbtackConfig } from './config/config';
-import { decodeListenAddr } from './config/config-values';
+import { applyPortOffset, decodeListenAddr } from './config/config-values';
 import { Logger, type LogLevel } from './core/logger';
 import { Thumbtack } from './supervisor';
 
@@ -57,6 +57,24 @@ function loadConfig(file: string | undefined, log: (line: string) => void): Thum
   return built.errors.length > 0 ? undefined : built.config;
 }
 
+/**
+ * `--id N`, as Pushpin's: another instance side by side, its publish port and every tcp:// ZeroMQ spec
+ * shifted by N×10 and its IPC names prefixed `p<N>-`.
+ */
+export function withInstanceId(config: ThumbtackConfig, id: number): ThumbtackConfig {
+  const offset = id * 10;
+  const ipc = (spec: string): string => spec.split(config.ipcPrefix).join(`p${id}-`);
+  return {
+    ...config,
+    ipcPrefix: `p${id}-`,
+    pushInHttpPort: config.pushInHttpPort + offset,
+    pushInSpec: ipc(applyPortOffset(config.pushInSpec, offset)),
+    pushInSubSpecs: config.pushInSubSpecs.map((s) => ipc(applyPortOffset(s, offset))),
+    commandSpec: ipc(applyPortOffset(config.commandSpec, offset)),
+    statsSpec: ipc(applyPortOffset(config.statsSpec, offset)),
+  };
+}
+
 /** The `thumbtack` command. Resolves with the running instance, or exits the process on bad input. */
 export async function main(argv: string[]): Promise<Thumbtack | undefined> {
   const args = parseArgs(argv);
@@ -77,13 +95,12 @@ export async function main(argv: string[]): Promise<Thumbtack | undefined> {
   }
   const level = Math.max(0, Math.min(3, args.verbose ? 3 : (args.loglevel ?? config.logLevel))) as LogLevel;
   const logger = new Logger(level, process.stderr, {}, process.stderr.isTTY ? 'text' : 'json');
-  const publishPortOverride = args.id !== undefined ? config.pushInHttpPort + args.id * 10 : undefined;
+  const instance = args.id !== undefined ? withInstanceId(config, args.id) : config;
   const thumbtack = new Thumbtack({
-    config,
+    config: instance,
     logger,
     routeLines: args.route,
     listenOverride,
-    publishPortOverride,
     logLevel: level,
     logFormat: process.stderr.isTTY ? 'text' : 'json',
   });

@@ -131,7 +131,8 @@ async function handleSocket(req, res, ws) {
     if (offered.includes('push-notification')) res.setHeader('Sec-WebSocket-Protocol', 'push-notification');
     res.setHeader('Keep-Alive-Interval', String(syncInterval));
   }
-  const session = { uaid: isUaid(ws.meta.uaid) ? ws.meta.uaid : null, seq: Number(ws.meta.seq ?? 0) || 0, acks: [] };
+  // `failed`: a Redis call of this request failed already; the closing sync is skipped (it would too).
+  const session = { uaid: isUaid(ws.meta.uaid) ? ws.meta.uaid : null, seq: Number(ws.meta.seq ?? 0) || 0, acks: [], failed: false };
   const host = req.headers.host ?? `127.0.0.1:${port}`;
   const endpointBase = `${publicUrl ?? `http://${host}`}/update/`;
   let closing = false;
@@ -145,7 +146,7 @@ async function handleSocket(req, res, ws) {
       }
       await handleMessage(ws, session, text, endpointBase, cid);
     }
-    if (session.uaid !== null) {
+    if (session.uaid !== null && !session.failed && (!closing || session.acks.length > 0)) {
       const { seq, updates } = await store.sync(session.uaid, session.seq, session.acks);
       session.acks = [];
       if (updates.length > 0 && !closing) {
@@ -197,6 +198,7 @@ async function handleMessage(ws, session, text, endpointBase, cid) {
       session.acks.push(...msg.updates); // applied by the sync that ends this request
     }
   } catch (err) {
+    session.failed = true;
     log('error', `${msg.type} failed`, { cid, uaid: session.uaid, error: err?.message ?? String(err) });
     ws.send(errorReply(msg.type, 500, 'Internal server error', msg.channelID ? { channelID: msg.channelID } : {}));
   }
@@ -230,6 +232,7 @@ async function hello(ws, session, msg, cid) {
     if (state.pending.length > 0) ws.send(notification(state.pending));
     log('debug', 'hello', { cid, uaid, pending: state.pending.length });
   } catch (err) {
+    session.failed = true;
     log('error', 'hello failed', { cid, error: err?.message ?? String(err) });
     ws.send(errorReply('hello', 503, 'Service Unavailable'));
   }

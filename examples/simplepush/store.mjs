@@ -165,7 +165,8 @@ export async function openStore(url, { prefix = 'sp:', connectTimeoutMs = 3000 }
 
     /** Closes the connection to Redis. */
     async close() {
-      await redis.quit().catch(() => redis.disconnect());
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
     },
   };
 }
