@@ -5,6 +5,7 @@ import type { ThumbtackConfig } from './config/config';
 import { loadRouteLines, loadRoutesFile, type LoadedRoutes } from './config/routes-loader';
 import type { Logger } from './core/logger';
 import { Monitoring } from './metrics/monitoring';
+import { localWorkers, remoteWorkers } from './metrics/worker-source';
 import type { RouteTableRef } from './proxy/proxy-server';
 import type { Bus } from './publish/bus';
 import { HttpIntake } from './publish/http-intake';
@@ -157,7 +158,7 @@ export class Thumbtack {
       logger,
       stats: this.zmq.stats,
       publishCounters: this.pipeline.counters,
-      workers: () => (this.local ? [this.local.monitor] : []),
+      workers: this.pool ? remoteWorkers((req) => (this.pool as WorkerPool).ask(req)) : localWorkers(() => (this.local ? [this.local.monitor] : [])),
       dashboardHold: this.local?.hold,
       health: () => ({
         draining: this.draining,
@@ -202,7 +203,7 @@ export class Thumbtack {
     if (this.startError !== undefined) throw new Error(this.startError);
     const listen = this.opts.listenOverride ? [this.opts.listenOverride] : config.httpPorts;
     if (this.bus instanceof ZmqBusServer) await this.bus.start();
-    this.proxyPorts = this.local ? await this.local.listen(listen) : await (this.pool as WorkerPool).start();
+    // The publish side first: a client that is held can then be published to at once.
     this.publishPort = await this.intake.listen(this.opts.publishPortOverride ?? config.pushInHttpPort, config.pushInHttpAddr);
     if (!this.intake.authenticated && !isLoopback(config.pushInHttpAddr)) {
       logger.warn('the HTTP publish API is reachable beyond loopback and has no authentication (see push_in_http_auth_*)', {
@@ -211,6 +212,7 @@ export class Thumbtack {
     }
     await this.zmq.start();
     await this.monitoring.start();
+    this.proxyPorts = this.local ? await this.local.listen(listen) : await (this.pool as WorkerPool).start();
     logger.info('thumbtack started', { http: this.proxyPorts, publish: `${config.pushInHttpAddr}:${this.publishPort}` });
     if (!this.opts.routeLines) this.watchRoutes();
     process.on('SIGHUP', this.onSighup);

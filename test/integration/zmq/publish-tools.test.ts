@@ -194,7 +194,13 @@ if (!hasPushpin) console.log('pushpin is not installed: skipping the thumbtack-p
     stats.subscribe('sub ');
     try {
       await new Promise((r) => setTimeout(r, 100));
-      const s = await openStream(`http://127.0.0.1:${ports.http}/${channel}`);
+      // A Pushpin that is still starting answers `500 Accept service unavailable.`: ask again.
+      let s = await openStream(`http://127.0.0.1:${ports.http}/${channel}`);
+      for (let attempt = 0; s.res.statusCode === 500 && attempt < 20; attempt++) {
+        s.close();
+        await new Promise((r) => setTimeout(r, 500));
+        s = await openStream(`http://127.0.0.1:${ports.http}/${channel}`);
+      }
       await s.waitFor('start\n', 10_000);
       for (;;) {
         const [frame] = await stats.receive();
