@@ -212,10 +212,11 @@ export class Thumbtack {
     }
     await this.zmq.start();
     await this.monitoring.start();
-    this.proxyPorts = this.local ? await this.local.listen(listen) : await (this.pool as WorkerPool).start();
-    logger.info('thumbtack started', { http: this.proxyPorts, publish: `${config.pushInHttpAddr}:${this.publishPort}` });
+    // Watch the routes before accepting clients, so no change made after start-up goes unseen.
     if (!this.opts.routeLines) this.watchRoutes();
     process.on('SIGHUP', this.onSighup);
+    this.proxyPorts = this.local ? await this.local.listen(listen) : await (this.pool as WorkerPool).start();
+    logger.info('thumbtack started', { http: this.proxyPorts, publish: `${config.pushInHttpAddr}:${this.publishPort}` });
   }
 
   /** Re-reads the routes; a file with any bad line keeps the old routes in force and says why. */
@@ -228,7 +229,7 @@ export class Thumbtack {
       return false;
     }
     this.routes.current = loaded.table;
-    this.pool?.broadcast({ type: 'routes', text: this.routesText(), file: this.opts.config.routesFile });
+    this.pool?.updateRoutes(this.routesText(), this.opts.config.routesFile);
     logger.info(`routes loaded with ${loaded.table.size} entries`, { why });
     return true;
   }

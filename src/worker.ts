@@ -37,6 +37,8 @@ export interface WorkerOptions {
   publishLastIds?: PublishLastIds;
   /** The per-channel history (same process only, when enabled): replay for reconnecting clients. */
   history?: HistoryReader;
+  /** This worker's number (the cluster worker id; 0 for the in-process worker): a label of its metrics. */
+  workerId?: number;
 }
 
 /**
@@ -111,7 +113,7 @@ export class Worker {
     };
     this.proxy = new ProxyServer(ctx, opts.routes);
     this.websockets = new WebSocketGateway(ctx, this.proxy, { allowCompression: config.allowCompression });
-    this.monitor = new WorkerMonitor({ workerId: 0, prefix: config.prometheusPrefix, hold: this.hold, sessions: () => this.websockets.registry.values() });
+    this.monitor = new WorkerMonitor({ workerId: opts.workerId ?? 0, prefix: config.prometheusPrefix, hold: this.hold, sessions: () => this.websockets.registry.values() });
     this.proxy.setUpgradeHandler((req, socket, head) => this.websockets.onUpgrade(req, socket, head));
   }
 

@@ -1,5 +1,6 @@
 import type { ThumbtackConfig } from '../config/config';
 import type { LogLevel } from '../core/logger';
+import type { MonitorReply, MonitorRequest } from '../metrics/worker-source';
 import type { DeliveryCounts, HeldConnectionInfo, SubMode } from '../stats/stats-events';
 
 /** What a worker process is started with (JSON in its environment, `THUMBTACK_WORKER`). */
@@ -32,9 +33,14 @@ export type ToWorker =
   | { type: 'routes'; text: string; file: string }
   | { type: 'recover' }
   | { type: 'refresh'; cid?: string; channel?: string }
-  | { type: 'shutdown' };
+  | { type: 'shutdown' }
+  /** Metrics, dashboard and the dashboard's close button: answered by a `monitor` reply with the same id. */
+  | { type: 'monitor'; id: number; request: MonitorRequest };
 
 /** Worker → supervisor. */
-export type FromWorker = { type: 'ready'; ports: number[] } | { type: 'stats'; events: StatsEvent[] };
+export type FromWorker =
+  | { type: 'ready'; ports: number[] }
+  | { type: 'stats'; events: StatsEvent[] }
+  | { type: 'monitor'; id: number; reply: MonitorReply };
 
 export const WORKER_SETUP_ENV = 'THUMBTACK_WORKER';

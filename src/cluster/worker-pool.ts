@@ -2,6 +2,7 @@ import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '../core/logger';
+import type { MonitorReply, MonitorRequest } from '../metrics/worker-source';
 import type { StatsEvents } from '../stats/stats-events';
 import { WORKER_SETUP_ENV, type FromWorker, type ToWorker, type WorkerSetup } from './messages';
 import { replayStats } from './stats-forwarder';
@@ -10,6 +11,15 @@ import { replayStats } from './stats-forwarder';
 const SHUTDOWN_TIMEOUT_MS = 5000;
 /** Delay before a dead worker is replaced (a crash loop then costs little). */
 const RESTART_DELAY_MS = 500;
+/** Milliseconds a `monitor` round waits for the workers' replies (the late or dead are left out). */
+const MONITOR_TIMEOUT_MS = 2000;
+
+/** A `monitor` round waiting for replies. */
+interface MonitorRound {
+  waiting: Set<ClusterWorker>;
+  replies: MonitorReply[];
+  done: () => void;
+}
 
 /** The compiled worker entry point: `dist/src/cluster/worker-process.js` under the package root. */
 export function workerEntryPoint(): string {
@@ -25,6 +35,8 @@ export function workerEntryPoint(): string {
 export class WorkerPool {
   private readonly workers = new Set<ClusterWorker>();
   private closing = false;
+  private readonly rounds = new Map<number, MonitorRound>();
+  private nextRound = 0;
   /** Workers that died and were replaced. */
   restarts = 0;
   ports: number[] = [];
@@ -49,6 +61,13 @@ export class WorkerPool {
     return this.ports;
   }
 
+  /** New routes for every live worker, and for any worker started later (a replacement). */
+  updateRoutes(text: string, file: string): void {
+    this.setup.routesText = text;
+    this.setup.routesFile = file;
+    this.broadcast({ type: 'routes', text, file });
+  }
+
   /** Sends a command to every live worker. */
   broadcast(message: ToWorker): void {
     for (const w of this.workers) if (w.isConnected()) w.send(message);
@@ -56,6 +75,41 @@ export class WorkerPool {
 
   get size(): number {
     return this.workers.size;
+  }
+
+  /**
+   * Asks every live worker a monitoring question (metrics snapshot, dashboard part, close a connection)
+   * and resolves with the replies that arrive within MONITOR_TIMEOUT_MS.
+   */
+  ask(request: MonitorRequest): Promise<MonitorReply[]> {
+    const id = ++this.nextRound;
+    const live = [...this.workers].filter((w) => w.isConnected());
+    if (live.length === 0) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const round: MonitorRound = {
+        waiting: new Set(live),
+        replies: [],
+        done: () => {
+          clearTimeout(timer);
+          this.rounds.delete(id);
+          resolve(round.replies);
+        },
+      };
+      const timer = setTimeout(round.done, MONITOR_TIMEOUT_MS);
+      timer.unref();
+      this.rounds.set(id, round);
+      for (const w of live) w.send({ type: 'monitor', id, request } satisfies ToWorker);
+    });
+  }
+
+  /** A worker answered (or died: `reply` undefined); a round ends when every worker it asked is accounted for. */
+  private settleRound(worker: ClusterWorker, id: number | undefined, reply?: MonitorReply): void {
+    const rounds = id === undefined ? [...this.rounds.values()] : [this.rounds.get(id)];
+    for (const round of rounds) {
+      if (!round || !round.waiting.delete(worker)) continue;
+      if (reply) round.replies.push(reply);
+      if (round.waiting.size === 0) round.done();
+    }
   }
 
   /** Pids of the live workers (for benchmarks and tests). */
@@ -94,6 +148,7 @@ export class WorkerPool {
       let ready = false;
       worker.on('message', (message: FromWorker) => {
         if (message.type === 'stats') replayStats(message.events, this.stats);
+        else if (message.type === 'monitor') this.settleRound(worker, message.id, message.reply);
         else if (message.type === 'ready') {
           ready = true;
           this.busConnected(String(worker.process.pid)).then(() => resolveReady(message.ports), rejectReady);
@@ -101,6 +156,7 @@ export class WorkerPool {
       });
       worker.once('exit', (code, signal) => {
         this.workers.delete(worker);
+        this.settleRound(worker, undefined);
         if (!ready) {
           rejectReady(new Error(`worker ${worker.id} exited before it was ready (code ${code}, signal ${signal})`));
           return;

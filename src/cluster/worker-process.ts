@@ -8,6 +8,7 @@ import cluster from 'node:cluster';
 import { RouteTable } from '../config/route-table';
 import { parseRoutes } from '../config/routes';
 import { Logger } from '../core/logger';
+import { answerMonitorRequest } from '../metrics/worker-source';
 import { Worker } from '../worker';
 import { WORKER_SETUP_ENV, type FromWorker, type ToWorker, type WorkerSetup } from './messages';
 import { StatsForwarder } from './stats-forwarder';
@@ -35,6 +36,7 @@ async function runWorker(): Promise<void> {
     backendTimeoutMs: setup.backendTimeoutMs,
     maxQueuedBytes: setup.maxQueuedBytes,
     stats,
+    workerId,
   });
   let stopping = false;
   const stop = async (): Promise<void> => {
@@ -60,6 +62,12 @@ async function runWorker(): Promise<void> {
         break;
       case 'shutdown':
         void stop();
+        break;
+      case 'monitor':
+        answerMonitorRequest(worker.monitor, message.request).then(
+          (reply) => send({ type: 'monitor', id: message.id, reply }),
+          (err: unknown) => logger.error('monitor request failed', { error: err instanceof Error ? err.stack : String(err) }),
+        );
         break;
     }
   });

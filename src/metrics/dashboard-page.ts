@@ -10,6 +10,7 @@ export const DASHBOARD_PAGE = String.raw`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Thumbtack dashboard</title>
+<link rel="icon" href="data:,">
 <style>
   :root { --bg: #f6f7f9; --card: #fff; --ink: #1d2430; --muted: #667085; --line: #e4e7ec;
           --c1: #2563eb; --c2: #16a34a; --c3: #dc2626; --c4: #9333ea; }
@@ -22,7 +23,7 @@ export const DASHBOARD_PAGE = String.raw`<!doctype html>
   main { padding: 16px 20px; display: grid; gap: 16px; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); }
   .tiles { grid-column: 1 / -1; display: grid; gap: 12px; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); }
   .tile, .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
-  .tile .v { font-size: 22px; font-weight: 600; } .tile .k { color: var(--muted); font-size: 12px; }
+  .tile .v { font-size: 22px; font-weight: 600; white-space: nowrap; } .tile .k { color: var(--muted); font-size: 12px; }
   .card h2 { font-size: 14px; margin: 0 0 6px; }
   .wide { grid-column: 1 / -1; }
   svg.chart { width: 100%; height: 170px; display: block; }
@@ -54,12 +55,12 @@ export const DASHBOARD_PAGE = String.raw`<!doctype html>
     <div class="tile"><div class="v" id="t-recv">-</div><div class="k">received / s</div></div>
     <div class="tile"><div class="v" id="t-sent">-</div><div class="k">sent / s</div></div>
     <div class="tile"><div class="v" id="t-drop">-</div><div class="k">dropped / s</div></div>
-    <div class="tile"><div class="v" id="t-lat">-</div><div class="k">publish-to-write avg / max</div></div>
+    <div class="tile"><div class="v" id="t-lat">-</div><div class="k">publish-to-write avg (max <span id="t-lat-max">-</span>)</div></div>
     <div class="tile"><div class="v" id="t-mem">-</div><div class="k">memory (rss)</div></div>
   </section>
-  <section class="card"><h2>Connections</h2><svg id="c-conn" class="chart" viewBox="0 0 600 170" preserveAspectRatio="none"></svg><div class="legend" id="l-conn"></div></section>
-  <section class="card"><h2>Subscriptions</h2><svg id="c-subs" class="chart" viewBox="0 0 600 170" preserveAspectRatio="none"></svg><div class="legend" id="l-subs"></div></section>
-  <section class="card"><h2>Messages per second</h2><svg id="c-rate" class="chart" viewBox="0 0 600 170" preserveAspectRatio="none"></svg><div class="legend" id="l-rate"></div></section>
+  <section class="card"><h2>Connections</h2><svg id="c-conn" class="chart" viewBox="0 0 600 170"></svg><div class="legend" id="l-conn"></div></section>
+  <section class="card"><h2>Subscriptions</h2><svg id="c-subs" class="chart" viewBox="0 0 600 170"></svg><div class="legend" id="l-subs"></div></section>
+  <section class="card"><h2>Messages per second</h2><svg id="c-rate" class="chart" viewBox="0 0 600 170"></svg><div class="legend" id="l-rate"></div></section>
   <section class="card"><h2>Busiest channels (last second)</h2>
     <table><thead><tr><th>channel</th><th class="num">items</th><th class="num">subscribers</th></tr></thead><tbody id="busiest"></tbody></table>
   </section>
@@ -88,6 +89,7 @@ export const DASHBOARD_PAGE = String.raw`<!doctype html>
     if (n >= 1024) return (n / 1024).toFixed(1) + ' KiB';
     return n + ' B';
   }
+  function ms(v) { return v >= 10 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2); }
   function age(s) {
     if (s === undefined) return '-';
     if (s < 60) return s + ' s';
@@ -106,9 +108,13 @@ export const DASHBOARD_PAGE = String.raw`<!doctype html>
     var m = v / p;
     return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
   }
-  /** Draws line series (arrays of numbers, oldest first) into an SVG chart, with a y axis and a legend. */
+  /**
+   * Draws line series (arrays of numbers, oldest first, newest at the right edge) into an SVG chart sized to
+   * its element, with a y axis, a dot on each newest value, and a legend. The first series is drawn last (on top).
+   */
   function chart(id, series) {
-    var svg = $(id), W = 600, H = 170, L = 40, R = 6, T = 8, B = 16;
+    var svg = $(id), W = Math.max(200, Math.round(svg.clientWidth || 600)), H = 170, L = 40, R = 8, T = 8, B = 16;
+    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
     var n = 0, top = 0, i, j;
     for (i = 0; i < series.length; i++) {
       n = Math.max(n, series[i].values.length);
@@ -121,10 +127,12 @@ export const DASHBOARD_PAGE = String.raw`<!doctype html>
       svg.appendChild(el('svg:line', { x1: L, x2: W - R, y1: y, y2: y, stroke: '#e4e7ec' }));
       svg.appendChild(el('svg:text', { x: L - 4, y: y + 3, 'text-anchor': 'end' }, fmt(top * (4 - i) / 4)));
     }
-    svg.appendChild(el('svg:text', { x: W - R, y: H - 3, 'text-anchor': 'end' }, 'last ' + KEEP + ' s'));
-    var step = (W - L - R) / (KEEP - 1);
+    // The time axis grows from 30 s to KEEP s as samples arrive, newest at the right.
+    var span = Math.min(KEEP, Math.max(30, n));
+    svg.appendChild(el('svg:text', { x: W - R, y: H - 3, 'text-anchor': 'end' }, 'last ' + span + ' s'));
+    var step = (W - L - R) / (span - 1);
     var drawn = 0;
-    for (i = 0; i < series.length; i++) {
+    for (i = series.length - 1; i >= 0; i--) {
       var s = series[i], pts = [];
       var x0 = W - R - (s.values.length - 1) * step;
       for (j = 0; j < s.values.length; j++) {
@@ -132,8 +140,10 @@ export const DASHBOARD_PAGE = String.raw`<!doctype html>
         pts.push(x.toFixed(1) + ',' + yv.toFixed(1));
       }
       if (pts.length === 0) continue;
-      var line = el('svg:polyline', { points: pts.join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2, 'data-series': s.name });
+      var line = el('svg:polyline', { points: pts.join(' '), fill: 'none', stroke: s.color, 'stroke-width': i === 0 ? 2.5 : 1.5, 'stroke-linejoin': 'round', 'data-series': s.name });
       svg.appendChild(line);
+      var end = pts[pts.length - 1].split(',');
+      svg.appendChild(el('svg:circle', { cx: end[0], cy: end[1], r: 3, fill: s.color }));
       drawn = Math.max(drawn, pts.length);
     }
     svg.setAttribute('data-points', String(drawn));
@@ -216,7 +226,8 @@ export const DASHBOARD_PAGE = String.raw`<!doctype html>
     $('t-recv').textContent = fmt(sample.recv);
     $('t-sent').textContent = fmt(sample.sent);
     $('t-drop').textContent = fmt(sample.drop);
-    $('t-lat').textContent = snap.latency.count > 0 ? snap.latency.avgMs.toFixed(2) + ' / ' + snap.latency.maxMs.toFixed(2) + ' ms' : '-';
+    $('t-lat').textContent = snap.latency.count > 0 ? ms(snap.latency.avgMs) + ' ms' : '-';
+    $('t-lat-max').textContent = snap.latency.count > 0 ? ms(snap.latency.maxMs) + ' ms' : '-';
     var rss = 0;
     snap.memory.forEach(function (m) { rss += m.rss; });
     $('t-mem').textContent = bytes(rss);
@@ -225,19 +236,19 @@ export const DASHBOARD_PAGE = String.raw`<!doctype html>
     r.className = 'pill ' + (snap.ready ? 'ok' : 'bad');
     $('updated').textContent = new Date(snap.t).toLocaleTimeString();
     chart('c-conn', [
-      { name: 'total', color: 'var(--c1)', values: column('conn') },
-      { name: 'stream', color: 'var(--c2)', values: column('stream') },
-      { name: 'long-poll', color: 'var(--c4)', values: column('poll') },
-      { name: 'ws', color: 'var(--c3)', values: column('ws') }
+      { name: 'total', color: '#2563eb', values: column('conn') },
+      { name: 'stream', color: '#16a34a', values: column('stream') },
+      { name: 'long-poll', color: '#9333ea', values: column('poll') },
+      { name: 'ws', color: '#dc2626', values: column('ws') }
     ]);
     chart('c-subs', [
-      { name: 'subscriptions', color: 'var(--c1)', values: column('subs') },
-      { name: 'channels', color: 'var(--c2)', values: column('channels') }
+      { name: 'subscriptions', color: '#2563eb', values: column('subs') },
+      { name: 'channels', color: '#16a34a', values: column('channels') }
     ]);
     chart('c-rate', [
-      { name: 'received', color: 'var(--c1)', values: column('recv') },
-      { name: 'sent', color: 'var(--c2)', values: column('sent') },
-      { name: 'dropped', color: 'var(--c3)', values: column('drop') }
+      { name: 'received', color: '#2563eb', values: column('recv') },
+      { name: 'sent', color: '#16a34a', values: column('sent') },
+      { name: 'dropped', color: '#dc2626', values: column('drop') }
     ]);
     renderBusiest(snap);
     renderHeld(snap);

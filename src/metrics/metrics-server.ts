@@ -22,11 +22,11 @@ import type { HealthReport } from './health';
 export interface MetricsEndpoints {
   metrics(): Promise<{ contentType: string; body: string }>;
   ready(): HealthReport;
-  snapshot(): unknown;
+  snapshot(): Promise<unknown>;
   /** Takes over the response as the dashboard's live feed. */
-  holdDashboard(req: IncomingMessage, res: ServerResponse): void;
+  holdDashboard(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Closes a held connection by id; false when there is none. */
-  closeConnection(id: string): boolean;
+  closeConnection(id: string): Promise<boolean>;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -129,16 +129,16 @@ export class MetricsServer {
       }
       case '/dashboard/events':
         if (method !== 'GET') return sendJson(res, 405, { error: 'use GET' });
-        this.endpoints.holdDashboard(req, res);
+        await this.endpoints.holdDashboard(req, res);
         return;
       case '/dashboard/snapshot':
-        sendJson(res, 200, this.endpoints.snapshot());
+        sendJson(res, 200, await this.endpoints.snapshot());
         return;
       case '/dashboard/close': {
         if (method !== 'POST') return send(res, 405, JSON_TYPE, '{"error":"use POST"}\n', { Allow: 'POST' });
         if (crossOrigin(req)) return sendJson(res, 403, { error: 'cross-origin request refused' });
         const id = url.searchParams.get('id') ?? '';
-        const closed = this.endpoints.closeConnection(id);
+        const closed = await this.endpoints.closeConnection(id);
         sendJson(res, closed ? 200 : 404, { id, closed });
         return;
       }

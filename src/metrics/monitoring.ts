@@ -1,8 +1,12 @@
 /**
  * The supervisor's monitoring: Prometheus metrics, health and the dashboard on `prometheus_port`, plus the
- * dashboard feed (a snapshot published to `thumbtack-dashboard` every second while a dashboard is open).
- * Workers are read through their `WorkerMonitor` snapshots only, so several worker processes can later
- * answer the same calls over their channel to the supervisor.
+ * dashboard feed (a snapshot every second while a dashboard is open). Workers are read only through their
+ * snapshots (`WorkerSource`): the in-process worker directly, worker processes over the cluster channel.
+ *
+ * The feed: with an in-process worker, `/dashboard/events` is a stream held by that worker on the channel
+ * `thumbtack-dashboard`, and the snapshot is published to it through the supervisor's own `publish()`
+ * (Thumbtack carries its own dashboard). With worker processes there is no hold context in the supervisor,
+ * so the metrics server writes the same events itself (`DirectFeed`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../core/logger';
@@ -12,16 +16,17 @@ import type { PublishCounters } from '../publish/publish-pipeline';
 import type { StatsCollector } from '../stats/stats-collector';
 import { mergeDashboards, type DashboardSnapshot } from './dashboard-snapshot';
 import { DASHBOARD_CHANNEL, holdDashboardStream, snapshotItem } from './dashboard-stream';
+import { DirectFeed } from './direct-feed';
 import { readiness, type HealthReport, type HealthState } from './health';
 import { MetricsServer } from './metrics-server';
 import { SupervisorMetrics } from './supervisor-metrics';
-import type { WorkerMonitor } from './worker-monitor';
+import type { WorkerSource } from './worker-source';
 
 /** Rows in the dashboard's connection table, at most. */
 export const DASHBOARD_HELD_LIMIT = 200;
 /** Channels in the dashboard's busiest list. */
 export const DASHBOARD_BUSIEST_LIMIT = 10;
-/** How often a snapshot is published while a dashboard is open, ms. */
+/** How often a snapshot is sent while a dashboard is open, ms. */
 export const DASHBOARD_INTERVAL_MS = 1000;
 
 export interface MonitoringOptions {
@@ -32,10 +37,10 @@ export interface MonitoringOptions {
   logger: Logger;
   stats: StatsCollector;
   publishCounters: PublishCounters;
-  workers: () => readonly WorkerMonitor[];
+  workers: WorkerSource;
   /**
-   * The hold context dashboard streams are held in (in-process: the worker's). Undefined with worker
-   * processes: the live feed then answers 503 (metrics and health still work).
+   * The hold context dashboard streams are held in (the in-process worker's). Undefined with worker
+   * processes: the metrics server then serves the feed itself.
    */
   dashboardHold?: HoldContext;
   health: () => HealthState;
@@ -49,6 +54,8 @@ export class Monitoring {
   readonly metrics: SupervisorMetrics;
   private server?: MetricsServer;
   private ticker?: NodeJS.Timeout;
+  private ticking = false;
+  private readonly direct = new DirectFeed();
   /** The bound TCP port (0 when off or on `ipc://`). */
   port = 0;
 
@@ -77,15 +84,14 @@ export class Monitoring {
     );
     this.port = await server.listen(port);
     this.server = server;
-    this.ticker = setInterval(() => this.tick(), DASHBOARD_INTERVAL_MS);
+    this.ticker = setInterval(() => void this.tick(), DASHBOARD_INTERVAL_MS);
     this.ticker.unref();
     logger.info('metrics, health and dashboard listening', { address: server.address });
   }
 
   /** The exposition text: the supervisor's metrics and every worker's, summed. */
   async prometheusText(): Promise<{ contentType: string; body: string }> {
-    const snapshots = await Promise.all(this.opts.workers().map((w) => w.prometheusSnapshot()));
-    return this.metrics.render(snapshots);
+    return this.metrics.render(await this.opts.workers.prometheus());
   }
 
   ready(): HealthReport {
@@ -96,9 +102,9 @@ export class Monitoring {
    * One dashboard snapshot (every worker's part merged). `advance` (the feed, once a second) starts a new
    * interval for the busiest channels and the latency; one-off snapshots leave the interval running.
    */
-  dashboardSnapshot(advance = false): DashboardSnapshot {
+  async dashboardSnapshot(advance = false): Promise<DashboardSnapshot> {
     const { stats } = this.opts;
-    const parts = this.opts.workers().map((w) => w.dashboardSnapshot(DASHBOARD_HELD_LIMIT, DASHBOARD_BUSIEST_LIMIT, advance));
+    const parts = await this.opts.workers.dashboard(DASHBOARD_HELD_LIMIT, DASHBOARD_BUSIEST_LIMIT, advance);
     return mergeDashboards(
       parts,
       {
@@ -116,8 +122,8 @@ export class Monitoring {
   }
 
   /** Closes a held connection by id in whichever worker holds it. */
-  closeConnection(id: string): boolean {
-    const closed = this.opts.workers().some((w) => w.closeConnection(id));
+  async closeConnection(id: string): Promise<boolean> {
+    const closed = await this.opts.workers.close(id);
     if (closed) this.opts.logger.info('held connection closed from the dashboard', { connection: id });
     return closed;
   }
@@ -125,27 +131,31 @@ export class Monitoring {
   async close(): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
+    this.direct.close();
     await this.server?.close();
     this.server = undefined;
   }
 
-  private holdDashboard(req: IncomingMessage, res: ServerResponse): void {
-    if (!this.opts.dashboardHold) {
-      const body = JSON.stringify({ error: 'the live dashboard feed needs workers=1 for now' }) + '\n';
-      res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
-      return;
-    }
-    holdDashboardStream(this.opts.dashboardHold, req, res, this.dashboardSnapshot());
+  private async holdDashboard(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const first = await this.dashboardSnapshot();
+    if (res.destroyed) return;
+    if (this.opts.dashboardHold) holdDashboardStream(this.opts.dashboardHold, req, res, first);
+    else this.direct.add(res, first);
   }
 
-  /** Publishes a snapshot to the dashboard channel when someone holds it. */
-  private tick(): void {
-    if (!this.opts.hasSubscribers(DASHBOARD_CHANNEL)) return;
+  /** Sends a snapshot to the open dashboards, if any (one round at a time). */
+  private async tick(): Promise<void> {
+    const viaHold = this.opts.dashboardHold !== undefined && this.opts.hasSubscribers(DASHBOARD_CHANNEL);
+    if (this.ticking || (!viaHold && this.direct.size === 0)) return;
+    this.ticking = true;
     try {
-      this.opts.publish([snapshotItem(this.dashboardSnapshot(true))]);
+      const snapshot = await this.dashboardSnapshot(true);
+      if (viaHold) this.opts.publish([snapshotItem(snapshot)]);
+      this.direct.send(snapshot);
     } catch (err) {
       this.opts.logger.error('dashboard snapshot failed', { error: err instanceof Error ? err.stack : String(err) });
+    } finally {
+      this.ticking = false;
     }
   }
 }

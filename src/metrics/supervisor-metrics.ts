@@ -11,14 +11,6 @@ import type { HealthLink } from './health';
 import { mirrorCounter } from './prom-helpers';
 import type { PrometheusSnapshot } from './worker-monitor';
 
-/** A metric name's allowed characters (Prometheus data model). */
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-
-/** Whether `prometheus_prefix` makes valid metric names (empty is fine). */
-export function isValidMetricPrefix(prefix: string): boolean {
-  return prefix === '' || METRIC_NAME.test(`${prefix}x`);
-}
-
 export interface SupervisorMetricsSources {
   stats: StatsCollector;
   publish: PublishCounters;

@@ -1,3 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig } from '../../../src/config/config';
+import { silentLogger } from '../../../src/core/logger';
+import { Thumbtack } from '../../../src/supervisor';
 import { openStream, publish, request, startProxy, subscribed, until, type Backend, type OpenStream, type RunningProxy } from '../../helpers/harness';
 import { freePort } from '../../helpers/processes';
 import { parseExposition, sampleValue, startGripBackend, type Sample } from './metrics-helpers';
@@ -25,7 +31,7 @@ describe('Prometheus metrics', () => {
     const port = await freePort();
     proxy = await startProxy({
       routes: [`*,path_beg=/dead,id=dead 127.0.0.1:${deadPort}`, `*,id=main 127.0.0.1:${backend.port}`],
-      config: { prometheusPort: `127.0.0.1:${port}` },
+      config: { workers: 1, prometheusPort: `127.0.0.1:${port}` },
     });
     metricsUrl = `http://127.0.0.1:${port}`;
   });
@@ -158,7 +164,7 @@ describe('Prometheus metrics', () => {
 describe('prometheus_prefix', () => {
   it('is prepended to every metric name', async () => {
     const port = await freePort();
-    const proxy = await startProxy({ routes: ['* test'], config: { prometheusPort: `127.0.0.1:${port}`, prometheusPrefix: 'pp_' } });
+    const proxy = await startProxy({ routes: ['* test'], config: { workers: 1, prometheusPort: `127.0.0.1:${port}`, prometheusPrefix: 'pp_' } });
     try {
       const res = await request(`http://127.0.0.1:${port}/metrics`);
       const samples = parseExposition(res.text);
@@ -174,7 +180,7 @@ describe('prometheus_prefix', () => {
 
 describe('prometheus_port', () => {
   it('is off by default', async () => {
-    const proxy = await startProxy({ routes: ['* test'] });
+    const proxy = await startProxy({ routes: ['* test'], config: { workers: 1 } });
     try {
       expect(proxy.thumbtack.monitoring.port).toBe(0);
     } finally {
@@ -184,12 +190,19 @@ describe('prometheus_port', () => {
 
   it('makes start() fail with the address when the port is taken', async () => {
     const port = await freePort();
-    const first = await startProxy({ routes: ['* test'], config: { prometheusPort: `127.0.0.1:${port}` } });
+    const first = await startProxy({ routes: ['* test'], config: { workers: 1, prometheusPort: `127.0.0.1:${port}` } });
+    const dir = mkdtempSync(join(tmpdir(), 'thumbtack-test-'));
+    const second = new Thumbtack({
+      config: { ...defaultConfig(dir), workers: 1, prometheusPort: `127.0.0.1:${port}` },
+      logger: silentLogger,
+      routeLines: ['* test'],
+      listenOverride: { host: '127.0.0.1', port: 0 },
+      publishPortOverride: 0,
+    });
     try {
-      await expect(startProxy({ routes: ['* test'], config: { prometheusPort: `127.0.0.1:${port}` } })).rejects.toThrow(
-        `prometheus_port 127.0.0.1:${port}: cannot listen`,
-      );
+      await expect(second.start()).rejects.toThrow(`prometheus_port 127.0.0.1:${port}: cannot listen: listen EADDRINUSE`);
     } finally {
+      await second.close();
       await first.close();
     }
   });
