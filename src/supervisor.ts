@@ -83,7 +83,11 @@ export class Thumbtack {
     for (const problem of initial.problems) logger.warn(problem);
     logger.info(`routes loaded with ${initial.table.size} entries`);
     this.routes = { current: initial.table };
-    this.workerCount = resolveWorkerCount(config);
+    // History replay reads the history in this process: with it on and workers left to Thumbtack, run one.
+    this.workerCount = config.historyMaxItems > 0 && config.workers === 0 ? 1 : resolveWorkerCount(config);
+    if (config.historyMaxItems > 0 && this.workerCount > 1) {
+      logger.warn('history_max_items is set but workers > 1: worker processes cannot replay the history yet; set workers=1');
+    }
     const busServer = this.workerCount > 1 ? new ZmqBusServer(`ipc://${config.rundir}/${config.ipcPrefix}thumbtack-bus-${process.pid}`, logger) : undefined;
     this.bus = busServer ?? new InProcessBus();
     this.pipeline = new PublishPipeline({
