@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as zmq from 'zeromq';
 import { decodeStatsMessage } from '../../src/stats/stats-message';
 import { waitForPort } from '../helpers/processes';
+import { freePort } from '../helpers/processes';
 
 /** Where the Debian package puts things. */
 export const PUSHPIN_CONF = '/etc/pushpin/pushpin.conf';
@@ -54,15 +55,9 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+/** A free port below the ephemeral range, so other tests' ephemeral binds cannot take it meanwhile. */
 function ephemeralPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
+  return freePort();
 }
 
 /** An http_port and a port_offset such that http_port and the four shifted handler ports are free. */

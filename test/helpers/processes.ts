@@ -4,16 +4,22 @@ import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..');
 
-/** A free loopback TCP port (bound and released; good enough for child processes that need a fixed port). */
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = net.createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => ok(port));
+/**
+ * A free loopback TCP port for a child process that needs a fixed one. It is picked at random below the
+ * kernel's ephemeral range (32768+), so the ephemeral ports other tests bind meanwhile (`:0`, ZeroMQ
+ * `tcp://127.0.0.1:*`) cannot take it between this check and the child's bind.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise<boolean>((ok) => {
+      const server = net.createServer();
+      server.once('error', () => ok(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => ok(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port found in 20000-31999');
 }
 
 /** A child process whose output is collected; `waitForOutput` resolves when a line matches. */

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openStream, publish, startProxy, subscribed, until, type RunningProxy } from '../../helpers/harness';
 import { reply, scriptedBackend, streamItem, type ScriptedBackend } from './reliable-helpers';
+import { freePort } from '../../helpers/processes';
 
 /** Next links: recovery of prev-id streams, chains, retries, periodic re-fetch, hint (spec grip-headers.md §7). */
 describe('next links', () => {
@@ -223,12 +224,3 @@ describe('next links', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = http.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
