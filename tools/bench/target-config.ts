@@ -91,7 +91,10 @@ export function instanceEdits(s: InstanceSettings): ConfigEdit[] {
     { section: 'handler', key: 'push_in_http_addr', value: '127.0.0.1' },
   ];
   if (s.pushpinLimits === 'raised') {
-    edits.push({ section: 'handler', key: 'message_rate', value: undefined }, { section: 'handler', key: 'message_hwm', value: undefined });
+    // Pushpin reads a missing key as "no limit"; Thumbtack's built-in defaults are the shipped values, and an
+    // empty value is its "no limit".
+    const none = s.target === 'pushpin' ? undefined : '';
+    edits.push({ section: 'handler', key: 'message_rate', value: none }, { section: 'handler', key: 'message_hwm', value: none });
   }
   if (s.target === 'thumbtack' && s.workers !== undefined) edits.push({ section: 'proxy', key: 'workers', value: String(s.workers) });
   return edits;
