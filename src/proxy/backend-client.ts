@@ -36,7 +36,8 @@ const httpAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFre
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
 const insecureAgent = new https.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256, rejectUnauthorized: false });
 
-function headersObject(pairs: Array<[string, string]>): http.OutgoingHttpHeaders {
+/** Header pairs as Node's request options want them (a repeated name becomes an array: repeated lines). */
+export function headersObject(pairs: Array<[string, string]>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of pairs) {
     const existing = out[name];

@@ -197,16 +197,7 @@ export class ProxyServer {
       this.serveTest(req, res, route);
       return;
     }
-    const info: ClientRequestInfo = {
-      method: req.method ?? 'GET',
-      url: req.url ?? '/',
-      host: req.headers.host ?? '',
-      headers: pairsFromRaw(req.rawHeaders),
-      isTls: this.isTls(req),
-      peerAddress: req.socket.remoteAddress ?? '',
-      route,
-      bodyTooLarge: false,
-    };
+    const info = this.requestInfo(req, route);
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (!hasBody) {
       info.body = Buffer.alloc(0);
@@ -244,7 +235,13 @@ export class ProxyServer {
       sendComplete(res, result.code, result.reason, [['Content-Type', 'text/plain']], Buffer.from(result.body));
       return;
     }
-    const info: ClientRequestInfo = {
+    const info = this.requestInfo(req, route, Buffer.alloc(0));
+    new HttpSession(this.ctx, info, res, Promise.resolve()).apply(result.instruction);
+  }
+
+  /** What the proxy keeps of a request (HTTP or a WebSocket handshake); `body` when it is already known. */
+  requestInfo(req: IncomingMessage, route: Route, body?: Buffer): ClientRequestInfo {
+    return {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       host: req.headers.host ?? '',
@@ -252,10 +249,9 @@ export class ProxyServer {
       isTls: this.isTls(req),
       peerAddress: req.socket.remoteAddress ?? '',
       route,
-      body: Buffer.alloc(0),
+      body,
       bodyTooLarge: false,
     };
-    new HttpSession(this.ctx, info, res, Promise.resolve()).apply(result.instruction);
   }
 
   private crash(res: ServerResponse, err: unknown): void {

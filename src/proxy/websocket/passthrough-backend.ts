@@ -9,6 +9,7 @@ import { GRIP_FEATURE } from '../../grip/grip-sig';
 import { headerValues } from '../../grip/header-params';
 import { parseGripExtension } from '../../grip/ws-extension';
 import { clientHandshakeHeaders } from '../../grip/ws-over-http-headers';
+import { headersObject } from '../backend-client';
 import { backendHeaders, clientResponseHeaders } from '../backend-headers';
 import { backendPath } from '../backend-path';
 import { pairsFromRaw, type ClientRequestInfo } from '../client-request';
@@ -232,13 +233,3 @@ export async function openPassthrough(ctx: WsContext, info: ClientRequestInfo, t
   });
 }
 
-function headersObject(pairs: Array<[string, string]>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of pairs) {
-    const existing = out[name];
-    if (existing === undefined) out[name] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else out[name] = [existing, value];
-  }
-  return out;
-}

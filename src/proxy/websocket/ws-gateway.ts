@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { RouteTarget } from '../../config/route-types';
 import { firstHeaderValue } from '../../grip/header-params';
-import { pairsFromRaw, type ClientRequestInfo } from '../client-request';
+import type { ClientRequestInfo } from '../client-request';
 import { sendComplete, sendTextError } from '../client-writer';
 import type { ProxyContext } from '../proxy-context';
 import type { ProxyServer } from '../proxy-server';
@@ -157,17 +157,7 @@ export class WebSocketGateway {
     const res = this.responseOn(req, socket);
     const route = this.proxy.selectRoute(req, res, true);
     if (!route) return;
-    const info: ClientRequestInfo = {
-      method: req.method ?? 'GET',
-      url: req.url ?? '/',
-      host: req.headers.host ?? '',
-      headers: pairsFromRaw(req.rawHeaders),
-      isTls: this.proxy.isTls(req),
-      peerAddress: socket.remoteAddress ?? '',
-      route,
-      body: Buffer.alloc(0),
-      bodyTooLarge: false,
-    };
+    const info = this.proxy.requestInfo(req, route, Buffer.alloc(0));
     const cid = randomUUID();
     const first = route.targets[0];
     if (first?.kind === 'test') {
