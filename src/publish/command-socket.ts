@@ -2,7 +2,7 @@ import * as zmq from 'zeromq';
 import type { Logger } from '../core/logger';
 import { runCommand, type CommandHandlers } from './command-methods';
 import { decodeCommandRequest, encodeCommandReply, routerReplyFrames, splitRouterMessage } from './command-protocol';
-import { boundEndpoint, prepareSpec, SendQueue } from './zmq-util';
+import { SendQueue, receiveEach, bindSocket } from './zmq-util';
 
 /** Replies waiting to be written, at most. */
 const REPLY_QUEUE_MAX = 10_000;
@@ -31,15 +31,8 @@ export class CommandSocket {
 
   async start(): Promise<void> {
     const socket = new zmq.Router({ linger: 0 });
-    try {
-      prepareSpec(this.opts.spec);
-      await socket.bind(this.opts.spec);
-    } catch (err) {
-      socket.close();
-      throw new Error(`command_spec ${this.opts.spec}: cannot bind: ${(err as Error).message}`);
-    }
+    this.endpoint = await bindSocket(socket, this.opts.spec, 'command_spec');
     this.socket = socket;
-    this.endpoint = boundEndpoint(this.opts.spec, socket.lastEndpoint);
     this.replies = new SendQueue(socket, REPLY_QUEUE_MAX, (err) =>
       this.opts.logger.warn('command reply failed', { error: (err as Error).message }),
     );
@@ -82,18 +75,14 @@ export class CommandSocket {
     return routerReplyFrames(parts.value.envelope, reply);
   }
 
-  private async receiveLoop(socket: zmq.Router): Promise<void> {
-    while (!socket.closed) {
-      let frames: Buffer[];
-      try {
-        frames = await socket.receive();
-      } catch (err) {
-        if (socket.closed) return;
-        this.opts.logger.error('command: receive failed', { error: (err as Error).message });
-        continue;
-      }
-      const reply = this.handle(frames);
-      if (reply) this.replies?.push(reply);
-    }
+  private receiveLoop(socket: zmq.Router): Promise<void> {
+    return receiveEach(
+      socket,
+      (frames) => {
+        const reply = this.handle(frames);
+        if (reply) this.replies?.push(reply);
+      },
+      (err) => this.opts.logger.error('command: receive failed', { error: err.message }),
+    );
   }
 }

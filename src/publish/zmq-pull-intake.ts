@@ -2,7 +2,7 @@ import * as zmq from 'zeromq';
 import type { Logger } from '../core/logger';
 import type { PublishItem } from './item-types';
 import { decodePullMessage } from './zmq-message';
-import { boundEndpoint, prepareSpec } from './zmq-util';
+import { receiveEach, bindSocket } from './zmq-util';
 
 /** Pushpin's receive high-water mark for the PULL intake, in messages. */
 export const PULL_HWM = 101_000;
@@ -31,15 +31,8 @@ export class ZmqPullIntake {
 
   async start(): Promise<void> {
     const socket = new zmq.Pull({ receiveHighWaterMark: PULL_HWM, linger: 0 });
-    try {
-      prepareSpec(this.opts.spec);
-      await socket.bind(this.opts.spec);
-    } catch (err) {
-      socket.close();
-      throw new Error(`push_in_spec ${this.opts.spec}: cannot bind: ${(err as Error).message}`);
-    }
+    this.endpoint = await bindSocket(socket, this.opts.spec, 'push_in_spec');
     this.socket = socket;
-    this.endpoint = boundEndpoint(this.opts.spec, socket.lastEndpoint);
     this.loop = this.receiveLoop(socket);
   }
 
@@ -72,17 +65,11 @@ export class ZmqPullIntake {
     }
   }
 
-  private async receiveLoop(socket: zmq.Pull): Promise<void> {
-    while (!socket.closed) {
-      let frames: Buffer[];
-      try {
-        frames = await socket.receive();
-      } catch (err) {
-        if (socket.closed) return;
-        this.opts.logger.error('IN pull: receive failed', { error: (err as Error).message });
-        continue;
-      }
-      this.handle(frames);
-    }
+  private receiveLoop(socket: zmq.Pull): Promise<void> {
+    return receiveEach(
+      socket,
+      (frames) => this.handle(frames),
+      (err) => this.opts.logger.error('IN pull: receive failed', { error: err.message }),
+    );
   }
 }

@@ -2,7 +2,7 @@ import * as zmq from 'zeromq';
 import type { Logger } from '../core/logger';
 import type { PublishItem } from './item-types';
 import { decodePullMessage } from './zmq-message';
-import { boundEndpoint, prepareSpec } from './zmq-util';
+import { boundEndpoint, prepareSpec, receiveEach } from './zmq-util';
 
 export interface ZmqSubIntakeOptions {
   /** `push_in_sub_specs`. */
@@ -129,17 +129,11 @@ export class ZmqSubIntake {
     socket.events.on('disconnect', (event) => this.peers.delete(event.address));
   }
 
-  private async receiveLoop(socket: zmq.Subscriber): Promise<void> {
-    while (!socket.closed) {
-      let frames: Buffer[];
-      try {
-        frames = await socket.receive();
-      } catch (err) {
-        if (socket.closed) return;
-        this.opts.logger.error('IN sub: receive failed', { error: (err as Error).message });
-        continue;
-      }
-      this.handle(frames);
-    }
+  private receiveLoop(socket: zmq.Subscriber): Promise<void> {
+    return receiveEach(
+      socket,
+      (frames) => this.handle(frames),
+      (err) => this.opts.logger.error('IN sub: receive failed', { error: err.message }),
+    );
   }
 }

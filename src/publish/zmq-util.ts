@@ -82,3 +82,50 @@ export class SendQueue {
     }
   }
 }
+
+/** What a receive loop needs from a socket. */
+export interface ZmqReadable {
+  readonly closed: boolean;
+  receive(): Promise<Buffer[]>;
+}
+
+/**
+ * Receives messages until the socket is closed, handing each to `onMessage`; a failed receive on an open
+ * socket is reported to `onError` and the loop goes on. Shared by the PULL and SUB intakes and the
+ * command socket.
+ */
+export async function receiveEach(socket: ZmqReadable, onMessage: (frames: Buffer[]) => void, onError: (err: Error) => void): Promise<void> {
+  while (!socket.closed) {
+    let frames: Buffer[];
+    try {
+      frames = await socket.receive();
+    } catch (err) {
+      if (socket.closed) return;
+      onError(err as Error);
+      continue;
+    }
+    onMessage(frames);
+  }
+}
+
+/** What `bindSocket` needs from a socket. */
+export interface ZmqBindable {
+  bind(spec: string): Promise<void>;
+  close(): void;
+  readonly lastEndpoint: string | null;
+}
+
+/**
+ * Binds `socket` to the config key's `spec` (creating an ipc folder first) and returns the address it
+ * really listens on; on failure closes it and throws an error naming the key and spec.
+ */
+export async function bindSocket(socket: ZmqBindable, spec: string, key: string): Promise<string> {
+  try {
+    prepareSpec(spec);
+    await socket.bind(spec);
+  } catch (err) {
+    socket.close();
+    throw new Error(`${key} ${spec}: cannot bind: ${(err as Error).message}`);
+  }
+  return boundEndpoint(spec, socket.lastEndpoint);
+}

@@ -1,6 +1,6 @@
 import * as zmq from 'zeromq';
 import type { Logger } from '../core/logger';
-import { boundEndpoint, prepareSpec, SendQueue } from '../publish/zmq-util';
+import { SendQueue, bindSocket } from '../publish/zmq-util';
 import { encodeStatsMessage, type StatsFormat, type StatsMessage } from './stats-message';
 
 /** Pushpin's stats send high-water mark, in messages. */
@@ -27,15 +27,8 @@ export class StatsSocket {
 
   async start(): Promise<void> {
     const socket = new zmq.Publisher({ sendHighWaterMark: STATS_HWM, linger: 0 });
-    try {
-      prepareSpec(this.opts.spec);
-      await socket.bind(this.opts.spec);
-    } catch (err) {
-      socket.close();
-      throw new Error(`stats_spec ${this.opts.spec}: cannot bind: ${(err as Error).message}`);
-    }
+    this.endpoint = await bindSocket(socket, this.opts.spec, 'stats_spec');
     this.socket = socket;
-    this.endpoint = boundEndpoint(this.opts.spec, socket.lastEndpoint);
     this.queue = new SendQueue(socket, STATS_HWM, (err) =>
       this.opts.logger.warn('stats send failed', { error: (err as Error).message }),
     );
