@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, requireChromium } from '../../helpers/browser';
 import { publish, startProxy, until, type RunningProxy } from '../../helpers/harness';
 import { freePort, startChild, type Child } from '../../helpers/processes';
 
@@ -12,7 +12,6 @@ import { freePort, startChild, type Child } from '../../helpers/processes';
  *
  * Set CHAT_SCREENSHOT=/some/file.png to save a screenshot of the first page once everything arrived.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const ROOM = 'browser-room';
 const WAIT_MS = 5000;
 
@@ -54,29 +53,14 @@ describe('the chat example in headless Chromium', () => {
   }
 
   beforeAll(async () => {
-    // CI (.ci/run) installs Debian's chromium: a missing browser is a broken setup, not a reason to skip.
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: the browser test needs Debian's chromium (apt-get install -y chromium)`);
-    }
+    requireChromium('the browser test'); // before anything else starts: CI installs it
     const port = await freePort();
     proxy = await startProxy({ routes: [`* 127.0.0.1:${port},over_http`] });
     chat = startChild(process.execPath, ['examples/websocket-chat/server.mjs'], {
       env: { PORT: String(port), GRIP_URL: `${proxy.publishUrl}/?key=changeme` },
     });
     await chat.waitForOutput(/listening/);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium('the browser test');
   }, 20000);
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, requireChromium } from '../../helpers/browser';
 import { openStream, publish, request, startProxy, subscribed, type Backend, type OpenStream, type RunningProxy } from '../../helpers/harness';
 import { freePort } from '../../helpers/processes';
 import { startGripBackend } from './metrics-helpers';
@@ -13,7 +13,6 @@ import { startGripBackend } from './metrics-helpers';
  *
  * The screenshot of the whole page is saved to $DASHBOARD_SCREENSHOT (default: <tmpdir>/thumbtack-dashboard.png).
  */
-const CHROMIUM = '/usr/bin/chromium';
 const CHANNEL = 'dash-news';
 const WAIT_MS = 8000;
 
@@ -48,27 +47,12 @@ describe('the dashboard in headless Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    // A missing browser is a broken setup, not a reason to skip.
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: the dashboard test needs Debian's chromium (apt-get install -y chromium)`);
-    }
+    requireChromium('the dashboard test'); // before anything else starts: CI installs it
     backend = await startGripBackend();
     const port = await freePort();
     proxy = await startProxy({ routes: [`*,id=main 127.0.0.1:${backend.port}`], config: { workers: 1, prometheusPort: `127.0.0.1:${port}` } });
     metricsUrl = `http://127.0.0.1:${port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium('the dashboard test');
   }, 20000);
 
   afterAll(async () => {

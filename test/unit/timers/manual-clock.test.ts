@@ -1,16 +1,6 @@
-import { ThumbtackError } from '../../../src/core/errors';
+import { expectCode } from '../../helpers/expect-code';
 import { ManualClock } from '../../../src/timers/manual-clock';
 
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ThumbtackError);
-  expect((caught as ThumbtackError).code).toBe(code);
-}
 
 describe('ManualClock', () => {
   it('moves only when advanced', () => {

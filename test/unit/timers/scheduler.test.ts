@@ -1,4 +1,4 @@
-import { ThumbtackError } from '../../../src/core/errors';
+import { expectCode } from '../../helpers/expect-code';
 import { ManualClock } from '../../../src/timers/manual-clock';
 import { createSystemClock, MAX_TIMER_DELAY_MS, Scheduler } from '../../../src/timers/scheduler';
 
@@ -14,16 +14,6 @@ function setup(start = 0): { clock: ManualClock; fired: Fired[]; scheduler: Sche
   return { clock, fired, scheduler };
 }
 
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ThumbtackError);
-  expect((caught as ThumbtackError).code).toBe(code);
-}
 
 describe('Scheduler', () => {
   it('keeps exactly one platform timer armed, for the earliest expiry', () => {

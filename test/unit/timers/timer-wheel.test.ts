@@ -1,20 +1,10 @@
-import { ThumbtackError } from '../../../src/core/errors';
+import { expectCode } from '../../helpers/expect-code';
 import { TimerWheel } from '../../../src/timers/timer-wheel';
 
 function refs<T>(wheel: TimerWheel<T>): T[] {
   return wheel.takeExpired().map((e) => e.ref);
 }
 
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ThumbtackError);
-  expect((caught as ThumbtackError).code).toBe(code);
-}
 
 describe('TimerWheel basics', () => {
   it('starts empty at tick 0', () => {
