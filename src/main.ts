@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { buildConfig, defaultConfig, type ThumbtackConfig } from './config/config';
 import { applyPortOffset, decodeListenAddr } from './config/config-values';
+import { installGcOnSignal } from './core/gc-signal';
 import { Logger, type LogLevel } from './core/logger';
 import { Thumbtack } from './supervisor';
 
@@ -124,6 +125,7 @@ export async function main(argv: string[]): Promise<Thumbtack | undefined> {
       () => process.exit(1),
     );
   };
+  installGcOnSignal();
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   return thumbtack;

@@ -101,6 +101,7 @@ export class Worker {
       clientBufferSize: config.clientBufferSize,
       clientMaxconn: config.clientMaxconn,
       clientHeadersTimeoutMs: config.clientHeadersTimeout * 1000,
+      leanStreams: process.env.THUMBTACK_LEAN_STREAMS !== '0',
     };
     const upstreamKey = this.upstreamKey();
     const ctx: ProxyContext = {

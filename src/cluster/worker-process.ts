@@ -7,6 +7,7 @@
 import cluster from 'node:cluster';
 import { RouteTable } from '../config/route-table';
 import { parseRoutes } from '../config/routes';
+import { installGcOnSignal } from '../core/gc-signal';
 import { Logger } from '../core/logger';
 import { answerMonitorRequest } from '../metrics/worker-source';
 import { Worker } from '../worker';
@@ -78,6 +79,7 @@ async function runWorker(): Promise<void> {
   const onSignal = (): void => {
     if (!process.connected) void stop();
   };
+  installGcOnSignal();
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   const ports = await worker.listen(setup.listen);

@@ -5,14 +5,15 @@
  * its end the instruction is handed back. A stream hold with `prev-id` but no link is reported after the
  * body, as Pushpin does; a response hold is an error.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { decodeInstruction, PrevIdWithoutLinkError } from '../grip/instruction';
 import type { Instruction } from '../grip/types';
+import type { ClientStream } from './client-stream';
 import { ResponseFilterStream, responseFilters } from './filters';
 
 export interface LinkSink {
-  /** The client response the body goes to (its `drain` resumes a paused link body). */
-  readonly clientRes: ServerResponse;
+  /** Where the body goes to the client (its `drain` resumes a paused link body). */
+  readonly clientOut: ClientStream;
   /** Link body bytes (after filters) for the client. */
   body(data: Buffer): void;
   /** The body ended: apply `instruction` (or end with `deferredError`). */
@@ -90,9 +91,9 @@ export function readLinkResponse(response: IncomingMessage, uri: string, sink: L
     if (r.out.length === 0) return;
     sent += r.out.length;
     sink.body(r.out);
-    if (sink.clientRes.writableNeedDrain) {
+    if (sink.clientOut.writableNeedDrain) {
       response.pause();
-      sink.clientRes.once('drain', resume);
+      sink.clientOut.once('drain', resume);
     }
   });
   response.once('end', () => {

@@ -3,6 +3,7 @@ import { toHeaderString } from '../grip/header-params';
 import type { Instruction, KeepAlive, NextLink } from '../grip/types';
 import type { HttpStreamFormat, PublishItem } from '../publish/item-types';
 import { TimerSlots } from '../timers/timer-slots';
+import type { ClientStream } from './client-stream';
 import { applyMessageFilters, contentFilterMismatch } from './filters';
 import type { HoldContext } from './hold-context';
 import { readLinkResponse, type LinkSink } from './link-response';
@@ -68,6 +69,8 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     readonly clientRes: ServerResponse,
     private readonly owner: StreamOwner,
     private readonly opts: StreamHoldOptions,
+    /** Where the body goes: `clientRes`, or its socket once detached from the HTTP server. */
+    readonly clientOut: ClientStream = clientRes,
   ) {
     this.held = opts.channels;
     this.channelList = [...opts.channels.keys()];
@@ -92,14 +95,14 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
   }
 
   get queuedBytes(): number {
-    return this.clientRes.writableLength;
+    return this.clientOut.writableLength;
   }
 
   /** Registers on the channels and arms the timers; the response head must already be sent. */
   start(): void {
     (this.clientRes as HeldResponse)[SUBSCRIBER] = this;
-    this.clientRes.once('close', onClientClose);
-    if (this.clientRes.destroyed) {
+    this.clientRes.on('close', onClientClose); // shared; `close()` is idempotent
+    if (this.clientOut.destroyed) {
       this.state = 'closed';
       return;
     }
@@ -180,8 +183,8 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     this.abortFetch?.();
     this.abortFetch = undefined;
     this.queue = undefined;
-    if (reason === 'slow' || reason === 'error') this.clientRes.destroy();
-    else if (!this.clientRes.writableEnded) this.clientRes.end();
+    if (reason === 'slow' || reason === 'error') this.clientOut.destroy();
+    else if (!this.clientOut.writableEnded) this.clientOut.end();
   }
 
   // ---- LinkSink: the next-link response ----
@@ -435,14 +438,15 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
   }
 
   private write(data: Buffer, isContent: boolean): DeliveryOutcome {
-    if (data.length > 0) this.clientRes.write(data);
-    if (this.clientRes.writableLength > this.ctx.maxQueuedBytes) {
-      this.ctx.logger.warn('closing slow stream client', { queuedBytes: this.clientRes.writableLength, route: this.route, connection: this.connectionId });
+    const out = this.clientOut;
+    if (data.length > 0) out.write(data);
+    if (out.writableLength > this.ctx.maxQueuedBytes) {
+      this.ctx.logger.warn('closing slow stream client', { queuedBytes: out.writableLength, route: this.route, connection: this.connectionId });
       this.close('slow');
       return 'closed';
     }
     if (isContent && this.keepAlive?.mode === 'idle') this.armKeepAlive();
-    return this.clientRes.writableNeedDrain ? 'backpressure' : 'sent';
+    return out.writableNeedDrain ? 'backpressure' : 'sent';
   }
 
   private armKeepAlive(): void {

@@ -38,7 +38,7 @@ function onFinished(this: LoggedResponse): void {
 export function beginAccess(res: ServerResponse, logger: Logger, fields: Omit<AccessRecord, 'logger' | 'startMs' | 'held'>): void {
   if (!logger.enabled(2)) return;
   (res as LoggedResponse)[ACCESS] = { logger, startMs: performance.now(), ...fields };
-  res.once('close', onFinished);
+  res.on('close', onFinished); // shared and idempotent: no `once` wrapper per response
 }
 
 /** Marks the request as held (its line then says `accept`, as Pushpin's does). */

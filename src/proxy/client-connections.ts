@@ -66,7 +66,7 @@ export class ClientConnections {
     }
     this.sockets.add(socket);
     (socket as MarkedSocket)[OWNER] = this.sockets;
-    socket.once('close', onSocketClose);
+    socket.on('close', onSocketClose); // shared and idempotent: no `once` wrapper per socket
   };
 
   /** Destroys every client socket still open (the end of a shutdown). */

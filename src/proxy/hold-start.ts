@@ -14,12 +14,16 @@ import { clientCursors } from '../hold/stream-replay';
 import { StreamSubscriber } from '../hold/stream-subscriber';
 import type { LinkResponse, StreamOwner } from '../hold/stream-types';
 import { heldConnectionId } from '../stats/held-connection';
+import { detachHeldSocket } from './held-socket';
 import { requestUri, type ClientRequestInfo } from './client-request';
 import { flatHeaders } from './client-writer';
 import { fetchLink } from './link-fetcher';
 import type { ProxyContext } from './proxy-context';
 
 let localIds = 0;
+
+/** Shared by every connection whose route has no `sub=` channels (most): no empty Set per connection. */
+const NO_IMPLICIT: ReadonlySet<string> = new Set<string>();
 
 /**
  * The channels an instruction subscribes a connection of `route` to: full name → record, then the target's
@@ -29,9 +33,9 @@ export function heldChannels(
   ctx: ProxyContext,
   route: Route,
   instruction: Pick<Instruction, 'channels'>,
-): { channels: Map<string, HeldChannel>; implicit: Set<string> } {
+): { channels: Map<string, HeldChannel>; implicit: ReadonlySet<string> } {
   const channels = new Map<string, HeldChannel>();
-  const implicit = new Set<string>();
+  let implicit: Set<string> | undefined;
   for (const c of instruction.channels) {
     const full = route.prefix + c.name;
     const record: HeldChannel = { name: c.name, filters: [...c.filters] };
@@ -40,7 +44,7 @@ export function heldChannels(
   }
   for (const t of route.targets) {
     for (const sub of t.subs) {
-      implicit.add(sub);
+      (implicit ??= new Set<string>()).add(sub);
       if (!channels.has(sub)) channels.set(sub, { name: sub, filters: [] });
     }
   }
@@ -49,7 +53,7 @@ export function heldChannels(
     ctx.logger.warn('too many channels for one connection; extra ones dropped', { route: route.id, max, given: channels.size });
     for (const key of [...channels.keys()].slice(max)) channels.delete(key);
   }
-  return { channels, implicit };
+  return { channels, implicit: implicit ?? NO_IMPLICIT };
 }
 
 /** Holds the client as a long-poll. */
@@ -133,8 +137,10 @@ export function startStream(
     else res.flushHeaders();
   }
   const held = instruction.hold === 'stream';
-  const { channels, implicit } = held ? heldChannels(ctx, info.route, instruction) : { channels: new Map<string, HeldChannel>(), implicit: new Set<string>() };
+  const { channels, implicit } = held ? heldChannels(ctx, info.route, instruction) : { channels: new Map<string, HeldChannel>(), implicit: NO_IMPLICIT };
   const cursors = held && ctx.hold.reliable.history !== undefined ? clientCursors(info.headers) : undefined;
+  // The head is out: from here on the stream writes straight to its socket when Node lets go of it.
+  const out = ctx.settings.leanStreams ? detachHeldSocket(res.req, res) : undefined;
   const sub = new StreamSubscriber(ctx.hold, res, new StreamSession(ctx, info, res, debug), {
     channels,
     implicit,
@@ -145,6 +151,6 @@ export function startStream(
     held,
     sse: isEventStream(r.headers),
     cursors,
-  });
+  }, out);
   sub.start();
 }

@@ -29,6 +29,10 @@ const PROXY_ERROR = 'Error while proxying to origin.';
 export class HttpSession implements LongPollOwner {
   private inflight?: IncomingMessage;
   private watchingClose = false;
+  /** A client gone mid-request aborts the backend response (removed once a stream holds the client). */
+  private readonly onClientClose = (): void => {
+    this.inflight?.destroy();
+  };
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -118,7 +122,7 @@ export class HttpSession implements LongPollOwner {
     this.inflight = response;
     if (!this.watchingClose) {
       this.watchingClose = true;
-      this.res.once('close', () => this.inflight?.destroy());
+      this.res.once('close', this.onClientClose);
     }
     const headers = pairsFromRaw(response.rawHeaders);
     if (!grip || !isGripResponse(headers)) {
@@ -204,6 +208,7 @@ export class HttpSession implements LongPollOwner {
         return;
       }
       startStream(ctx, info, this.res, instruction, (h) => this.withCors(h), this.debug, true);
+      this.res.removeListener('close', this.onClientClose);
       trackHeldConnection(ctx.hold.stats, this.res, info, ctx.settings.xForwardedFor);
     });
     response.pipe(this.res, { end: false });
@@ -222,7 +227,10 @@ export class HttpSession implements LongPollOwner {
     }
     markHeld(this.res, instruction.hold === 'response' ? 'response' : 'stream');
     if (instruction.hold === 'response') startLongPoll(ctx, info, this.res, this, instruction);
-    else startStream(ctx, info, this.res, instruction, (headers) => this.withCors(headers), this.debug);
+    else {
+      startStream(ctx, info, this.res, instruction, (headers) => this.withCors(headers), this.debug);
+      this.res.removeListener('close', this.onClientClose); // the stream owns the client now
+    }
     trackHeldConnection(ctx.hold.stats, this.res, info, ctx.settings.xForwardedFor);
   }
 

@@ -23,6 +23,11 @@ export interface ProxySettings {
   clientMaxconn: number;
   /** Milliseconds a client may take to send a complete request head (`client_headers_timeout`); 408 after. */
   clientHeadersTimeoutMs: number;
+  /**
+   * Held streams take their socket back from Node's HTTP server and write to it directly (issue 6: less
+   * memory per connection, one write per delivery). Off only to compare (`THUMBTACK_LEAN_STREAMS=0`).
+   */
+  leanStreams?: boolean;
 }
 
 /** What every HTTP session of one worker shares. */

@@ -8,6 +8,8 @@ const CONN = Symbol('thumbtack.heldConnection');
 interface HeldConnection {
   id: string;
   stats: StatsEvents;
+  /** `connEnded` was reported. */
+  ended?: boolean;
 }
 
 type TrackedResponse = ServerResponse & { [CONN]?: HeldConnection };
@@ -15,7 +17,9 @@ type TrackedResponse = ServerResponse & { [CONN]?: HeldConnection };
 /** Shared listener: no closure per held connection. */
 function onHeldClose(this: TrackedResponse): void {
   const held = this[CONN];
-  if (held) held.stats.connEnded(held.id);
+  if (!held || held.ended) return;
+  held.ended = true;
+  held.stats.connEnded(held.id);
 }
 
 /**
@@ -51,7 +55,8 @@ export function trackHeldConnection(
     route: info.route.explicitId ? info.route.id : undefined,
   });
   tracked[CONN] = { id, stats };
-  res.once('close', onHeldClose);
+  // `on`, not `once`: a shared listener without a wrapper per connection (it runs once, see `ended`).
+  res.on('close', onHeldClose);
 }
 
 /** The stats id of a held connection, if it has one. */

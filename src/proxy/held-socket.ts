@@ -1,0 +1,192 @@
+/**
+ * Lean held streams (issue 6 item 2): once a stream's head is on its way, the client socket is taken back
+ * from Node's HTTP server the way Node itself hands over an upgraded connection. The HTTP parser goes back
+ * to its pool, the server's per-socket listeners and wrappers are removed, and the held stream writes
+ * straight to the socket, framing chunks itself. What stays per connection is the socket and the
+ * subscriber's own record, not the parser, its listener closures and the response's stream state.
+ *
+ * This relies on Node internals that `upgrade` uses (`socket.parser`, `_http_common.freeParser`,
+ * `ServerResponse.detachSocket`). When any of them is missing or the request is not in a state where
+ * handing over is safe, `detachHeldSocket` returns undefined and the stream stays on `ServerResponse`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ClientStream } from '../hold/client-stream';
+
+/** The parts of Node's internal HTTP parser object this module touches. */
+interface NodeParser {
+  _consumed?: boolean;
+  unconsume?: () => void;
+}
+
+type ParsedSocket = Socket & {
+  parser?: NodeParser | null;
+  _httpMessage?: unknown;
+  [RESPONSE]?: ServerResponse;
+};
+
+interface HttpCommon {
+  freeParser?: (parser: NodeParser, req: IncomingMessage | null, socket: Socket) => void;
+}
+
+// `_http_common` is Node's own module behind `http` (no types are published for it).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const httpCommon = require('_http_common') as HttpCommon;
+
+const RESPONSE = Symbol('thumbtack.heldResponse');
+
+/** Listeners Node's HTTP server puts on each client socket (by function name; bound ones are "bound x"). */
+const SERVER_LISTENERS = new Set([
+  'socketOnData',
+  'socketOnEnd',
+  'socketOnClose',
+  'socketOnDrain',
+  'socketOnError',
+  'socketOnTimeout',
+  'onSocketResume',
+  'onSocketPause',
+  'onServerResponseClose',
+]);
+const SOCKET_EVENTS = ['data', 'end', 'close', 'drain', 'error', 'timeout', 'resume', 'pause'] as const;
+/** Own properties the server sets on a socket whose parser consumes the stream (they wrap `on` & co). */
+const WRAPPED_METHODS = ['on', 'addListener', 'prependListener', 'setEncoding'] as const;
+
+const CHUNK_END = Buffer.from('\r\n');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+
+/** The response's `close` event, now driven by the socket (access log, stats, subscriber all listen to it). */
+function forwardClose(this: ParsedSocket): void {
+  const res = this[RESPONSE];
+  this[RESPONSE] = undefined;
+  res?.emit('close');
+}
+
+/** A client that ends its side is gone: a held stream has nothing more to read from it. */
+function onClientEnd(this: Socket): void {
+  this.destroy();
+}
+
+function ignoreData(): void {
+  // Bytes after the held request (a pipelined request, a stray newline): a held stream never answers them.
+}
+
+function onSocketError(this: Socket): void {
+  // A reset or a broken pipe: the socket closes, and `close` ends the stream.
+}
+
+function serverListener(fn: (...args: unknown[]) => void): boolean {
+  const name = fn.name.startsWith('bound ') ? fn.name.slice(6) : fn.name;
+  return SERVER_LISTENERS.has(name);
+}
+
+type ServerState = ServerResponse & { _onPendingData?: unknown };
+
+function noPendingData(): void {
+  // The server's per-connection write accounting is gone with the detached socket.
+}
+
+/**
+ * What Node's server still hangs on the response: its `finish` listener and pending-data callback are bound
+ * to the connection's parser state (closures over the socket, parser and queue), and `req` keeps the
+ * request with its header arrays. None of it is used once the socket is detached.
+ */
+function releaseServerState(res: ServerState): void {
+  res.removeAllListeners('finish');
+  res._onPendingData = noPendingData;
+  (res as unknown as { req: IncomingMessage | null }).req = null;
+}
+
+/**
+ * Takes the client socket of `res` away from Node's HTTP server, after its head (and any initial body) was
+ * written through `res`. Undefined when it is not safe: the request body is still arriving, the response is
+ * not the socket's current one, or this Node's internals differ.
+ */
+export function detachHeldSocket(req: IncomingMessage, res: ServerResponse): RawClientStream | undefined {
+  const socket = res.socket as ParsedSocket | null;
+  const freeParser = httpCommon.freeParser;
+  if (!socket || socket.destroyed || !res.headersSent || !req.complete || typeof freeParser !== 'function') return undefined;
+  if (socket._httpMessage !== res || !socket.parser) return undefined;
+  const chunked = (res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding === true;
+  for (const event of SOCKET_EVENTS) {
+    for (const fn of socket.listeners(event) as Array<(...args: unknown[]) => void>) if (serverListener(fn)) socket.removeListener(event, fn);
+  }
+  freeParser(socket.parser, req, socket);
+  // Back to the plain methods. Assigned, not deleted: a deleted property turns the socket into a
+  // dictionary-mode object, about 1.6 KB more per connection.
+  const own = socket as unknown as Record<string, unknown>;
+  const proto = Object.getPrototypeOf(socket) as Record<string, unknown>;
+  for (const key of WRAPPED_METHODS) if (Object.prototype.hasOwnProperty.call(socket, key)) own[key] = proto[key];
+  res.detachSocket(socket);
+  releaseServerState(res);
+  socket.setTimeout(0);
+  socket[RESPONSE] = res;
+  socket.on('close', forwardClose);
+  socket.on('error', onSocketError);
+  socket.on('end', onClientEnd);
+  socket.on('data', ignoreData);
+  return new RawClientStream(socket, chunked);
+}
+
+/**
+ * A held response written straight to its socket: each body piece is framed as one chunk when the response
+ * is chunked. The frame of the last piece is kept, so an item fanned out to many subscribers is framed once
+ * and the same bytes go to every socket.
+ */
+export class RawClientStream implements ClientStream {
+  private ended = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly chunked: boolean,
+  ) {}
+
+  get writableLength(): number {
+    return this.socket.writableLength;
+  }
+
+  get writableNeedDrain(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  get writableEnded(): boolean {
+    return this.ended;
+  }
+
+  get destroyed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  write(data: Buffer): boolean {
+    if (this.ended || data.length === 0) return true;
+    return this.socket.write(this.chunked ? chunkFrame(data) : data);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.chunked) this.socket.end(LAST_CHUNK);
+    else this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  once(event: 'drain', listener: () => void): this {
+    this.socket.once(event, listener);
+    return this;
+  }
+}
+
+let lastData: Buffer | undefined;
+let lastFrame: Buffer | undefined;
+
+/** `data` as one HTTP/1.1 chunk (size line, data, CRLF); the last result is reused for the same buffer. */
+export function chunkFrame(data: Buffer): Buffer {
+  if (data === lastData && lastFrame !== undefined) return lastFrame;
+  const head = Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1');
+  const frame = Buffer.concat([head, data, CHUNK_END], head.length + data.length + 2);
+  lastData = data;
+  lastFrame = frame;
+  return frame;
+}
