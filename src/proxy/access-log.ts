@@ -2,9 +2,9 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from '../core/logger';
 
 /**
- * One log line per finished client request, like Pushpin's proxy log
- * (`GET http://host/path -> 127.0.0.1:8000 code=200`, `... accept` for held ones), with the route, status,
- * whether it was held and how long it took. The record rides on the response; one shared listener.
+ * One log line per client request, like Pushpin's proxy log: `GET http://host/path -> 127.0.0.1:8000
+ * code=200` when the response is done, `... accept` as soon as a request is held. With the route, status,
+ * whether it was held and how long it took (to the response, or to the hold). The record rides on the response; one shared listener.
  */
 const ACCESS = Symbol('thumbtack.access');
 
@@ -41,8 +41,14 @@ export function beginAccess(res: ServerResponse, logger: Logger, fields: Omit<Ac
   res.on('close', onFinished); // shared and idempotent: no `once` wrapper per response
 }
 
-/** Marks the request as held (its line then says `accept`, as Pushpin's does). */
+/**
+ * The request is held: its line is written now and says `accept`, when and as Pushpin's proxy writes it
+ * (not when the held connection ends). The record is dropped, so a held connection does not carry it.
+ */
 export function markHeld(res: ServerResponse, kind: 'response' | 'stream'): void {
   const r = (res as LoggedResponse)[ACCESS];
-  if (r) r.held = kind;
+  if (!r) return;
+  r.held = kind;
+  onFinished.call(res as LoggedResponse);
+  res.removeListener('close', onFinished);
 }

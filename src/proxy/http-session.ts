@@ -225,12 +225,12 @@ export class HttpSession implements LongPollOwner {
       sendTextError(this.res, 400, 'Bad Request', 'Request too large to accept GRIP instruct.');
       return;
     }
-    markHeld(this.res, instruction.hold === 'response' ? 'response' : 'stream');
     if (instruction.hold === 'response') startLongPoll(ctx, info, this.res, this, instruction);
     else {
       startStream(ctx, info, this.res, instruction, (headers) => this.withCors(headers), this.debug);
       this.res.removeListener('close', this.onClientClose); // the stream owns the client now
     }
+    markHeld(this.res, instruction.hold === 'response' ? 'response' : 'stream');
     trackHeldConnection(ctx.hold.stats, this.res, info, ctx.settings.xForwardedFor);
   }
 

@@ -20,7 +20,9 @@ export interface HttpIntakeOptions {
 
 /**
  * Pushpin's HTTP publish API (spec publishing.md §4): `POST /publish/`, `POST /recover`, `GET /`, with the
- * same status codes and texts; every response closes the connection.
+ * same status codes and texts. Unlike Pushpin, which closes every connection, a connection whose request
+ * was read to its end stays open when the client asks for keep-alive (HTTP/1.1's default): publishers such
+ * as the GRIP libraries reuse it, and a new TCP connection per publish was most of a publish's cost.
  */
 export class HttpIntake {
   readonly server: http.Server;
@@ -149,12 +151,12 @@ function reply(
   contentType = 'text/plain',
 ): void {
   const buf = Buffer.from(body);
-  res.shouldKeepAlive = false;
-  res.writeHead(code, reason, [
-    'Content-Type', contentType,
-    ...extra.flat(),
-    'Content-Length', String(buf.length),
-    'Connection', 'close',
-  ]);
+  // A body left unread (answered early) would be parsed as the next request: close after the reply then.
+  // Otherwise Node keeps the connection as the request asks (HTTP/1.1 default; `Connection: close` closes).
+  const keepAlive = res.req.complete && res.shouldKeepAlive;
+  if (!keepAlive) res.shouldKeepAlive = false;
+  const headers = ['Content-Type', contentType, ...extra.flat(), 'Content-Length', String(buf.length)];
+  if (!keepAlive) headers.push('Connection', 'close');
+  res.writeHead(code, reason, headers);
   res.end(buf);
 }

@@ -4,8 +4,11 @@
  */
 import { fail, ok, type Result } from '../../src/core/errors';
 
-export const SCENARIOS = ['connections', 'fanout', 'publish', 'proxy', 'keepalive'] as const;
+export const SCENARIOS = ['idle', 'connect', 'fanout', 'throughput', 'proxy', 'ws', 'keepalive'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+
+/** Former scenario names, still accepted: `connections` is `idle`, `publish` is `throughput`. */
+export const SCENARIO_ALIASES: Readonly<Record<string, Scenario>> = { connections: 'idle', publish: 'throughput' };
 
 export type TargetName = 'thumbtack' | 'pushpin';
 
@@ -14,6 +17,8 @@ export type PushpinLimits = 'raised' | 'shipped';
 
 export interface BenchArgs {
   scenario: Scenario;
+  /** The former name the scenario was asked for by (`connections`, `publish`), if it was. */
+  alias?: string;
   /** In run order; `both` = thumbtack then pushpin, interleaved run by run. */
   targets: TargetName[];
   runs: number;
@@ -50,24 +55,44 @@ export interface BenchArgs {
   cpuProf?: string;
   /** log_level written to the generated configs (2 = the shipped config). */
   logLevel: number;
+  /** Thumbtack under `node --expose-gc`, and RSS also read after a forced GC (SIGUSR2) in its processes. */
+  gc: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- <scenario> [options]
 
-scenarios: ${SCENARIOS.join(', ')}
+scenarios:
+  idle          N held SSE connections over C channels: established, failures, time, RSS per connection,
+                idle CPU (default N 5000, C 100)
+  connect       new held SSE connections per second, each one a backend request: accept_per_s,
+                connect latency (default N 5000)
+  fanout        S SSE subscribers over C channels, R publish rounds: deliveries_per_s, latency
+                (default S 10000, C 100, R 3)
+  throughput    k connections publish to one channel as fast as accepted, for D s, to n subscribers:
+                publishes_per_s, delivered_per_s (default k 32, D 5, n 5)
+  proxy         plain GET pass-through, k connections for D s: proxied_rps vs direct_rps
+  ws            N WebSocket clients over C channels via WebSocket-over-HTTP (route over_http): the idle
+                figures, then R rounds of ws-message publishes: deliveries_per_s, latency
+                (default N 5000, C 100, R 3)
+  keepalive     N SSE streams with Grip-Keep-Alive timeout=1 for D s: keepalives_per_s, CPU
+  connections, publish: former names of idle and throughput
 
 options:
   --target thumbtack|pushpin|both   system(s) to measure (default thumbtack)
   --runs N                          runs per target; medians are reported (default 3)
   --json                            one JSON line per scenario and target instead of tables
-  --n N                             connections / streams / subscribers (scenario default)
-  --channels N                      channels (connections, fanout)
-  --concurrency N                   concurrent requests (publish, proxy)
-  --duration S                      measurement window in seconds (publish, proxy, keepalive)
-  --rounds N                        publish rounds per run (fanout)
-  --batch                           fanout: one publish request carrying every channel's item
-  --pending N                       streams being opened at once, all load processes (default 100)
+  --n N                             connections / clients / streams / subscribers (scenario default);
+                                    above 50000, client_maxconn is raised to N + 1000 in both configs
+  --channels N                      channels (idle, connect, fanout, ws)
+  --concurrency N                   concurrent requests (throughput, proxy)
+  --duration S                      measurement window in seconds (throughput, proxy, keepalive)
+  --rounds N                        publish rounds per run (fanout, ws)
+  --batch                           fanout, ws: one publish request carrying every channel's item
+  --pending N                       connections being opened at once, all load processes (default 100)
   --procs N                         load-generator processes (default: enough for N)
+  --gc                              run Thumbtack under node --expose-gc; idle and ws then also report
+                                    rss_per_conn_gc_kb, RSS after SIGUSR2 (a full GC) to each Thumbtack
+                                    process (Pushpin is not signalled: its plain RSS)
   --pushpin-limits raised|shipped   Pushpin message_rate/message_hwm (default raised = no limit)
   --workers N                       Thumbtack workers= in its generated config
   --cpu-prof DIR                    run Thumbtack under node --cpu-prof, profiles in DIR
@@ -135,7 +160,8 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
   let target = 'thumbtack';
   for (let i = 0; i < words.length; i++) {
     const word = words[i] as string;
-    const intSpec = INT_OPTIONS[word];
+    // Own keys only: a scenario word such as `toString` must not find Object.prototype's members.
+    const intSpec = Object.prototype.hasOwnProperty.call(INT_OPTIONS, word) ? INT_OPTIONS[word] : undefined;
     if (intSpec) {
       const value = decodeInt(word, words[++i], intSpec);
       if (!value.ok) return value;
@@ -148,6 +174,9 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
         break;
       case '--batch':
         args.batch = true;
+        break;
+      case '--gc':
+        args.gc = true;
         break;
       case '--target': {
         const value = words[++i];
@@ -190,10 +219,13 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
       default:
         if (word.startsWith('-')) return fail('BENCH_ARG_UNKNOWN', `unknown option ${word}`);
         if (args.scenario !== undefined) return fail('BENCH_ARG_UNKNOWN', `one scenario at a time: unexpected ${JSON.stringify(word)}`);
-        if (!(SCENARIOS as readonly string[]).includes(word)) {
+        if ((SCENARIOS as readonly string[]).includes(word)) args.scenario = word as Scenario;
+        else if (Object.prototype.hasOwnProperty.call(SCENARIO_ALIASES, word)) {
+          args.scenario = SCENARIO_ALIASES[word];
+          args.alias = word;
+        } else {
           return fail('BENCH_ARG_INVALID', `unknown scenario ${JSON.stringify(word)} (one of ${SCENARIOS.join(', ')})`);
         }
-        args.scenario = word as Scenario;
     }
   }
   if (args.scenario === undefined) return fail('BENCH_ARG_MISSING', 'which scenario? ' + SCENARIOS.join(', '));
@@ -204,6 +236,7 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
   if (external && target === 'both') return fail('BENCH_ARG_INVALID', '--target both starts its own proxies; drop --url');
   return ok({
     scenario: args.scenario,
+    ...(args.alias !== undefined ? { alias: args.alias } : {}),
     targets: target === 'both' ? ['thumbtack', 'pushpin'] : [target as TargetName],
     runs: args.runs ?? 3,
     json: args.json ?? false,
@@ -224,5 +257,6 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
     cpuProf: args.cpuProf,
     thumbtackDir: args.thumbtackDir,
     logLevel: args.logLevel ?? 2,
+    gc: args.gc ?? false,
   });
 }

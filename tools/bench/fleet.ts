@@ -72,6 +72,8 @@ export interface OpenTotals {
   heldBeforeFirstError: number;
   /** From the first connect to the last established, over all workers (ms). */
   elapsedMs: number;
+  /** With `timings`: ms from connect() to the response head, per established connection, all workers. */
+  connectMs?: number[];
 }
 
 /** The load-generator processes of one run; `start` them, drive them, `stop` them. */
@@ -101,7 +103,10 @@ export class Fleet {
     return this.workers.length;
   }
 
-  /** Opens `count` streams split over the workers; channel numbers run round-robin over all of them. */
+  /**
+   * Opens `count` streams (SSE, or WebSockets with `kind: 'ws'`) split over the workers; channel numbers run
+   * round-robin over all of them.
+   */
   async openStreams(body: Omit<CommandBody<'open'>, 'type' | 'offset'>): Promise<OpenTotals> {
     const shares = split(body.count, this.workers.length);
     let offset = 0;
@@ -122,6 +127,7 @@ export class Fleet {
       firstFailure: failures[0]?.firstFailure,
       heldBeforeFirstError: results.reduce((s, r) => s + (r.establishedAtFirstFailure >= 0 ? r.establishedAtFirstFailure : r.established), 0),
       elapsedMs: last - start,
+      ...(body.timings ? { connectMs: results.flatMap((r) => r.connectMs ?? []) } : {}),
     };
   }
 

@@ -1,23 +1,33 @@
 /**
  * One load-generator process (`fork`ed by the fleet). It holds raw TCP client sockets (lighter than
- * node:http) bound to its own source address (127.0.0.2, 127.0.0.3, …) so that the fleet gets past the
- * ephemeral port range, and answers IPC commands (see `WorkerCommand`) with one reply each. It exits when its
- * parent goes away, and every loop it runs has a deadline.
+ * node:http or the ws package) bound to its own source address (127.0.0.2, 127.0.0.3, …) so that the fleet
+ * gets past the ephemeral port range, and answers IPC commands (see `WorkerCommand`) with one reply each.
+ * Held streams are SSE responses or WebSockets (`kind`). It exits when its parent goes away, and every loop
+ * it runs has a deadline.
  */
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { WorkerCommand, WorkerReply, OpenResult, CollectResult, HttpLoadResult } from './worker-protocol';
 import { runLane } from './request-lane';
-import { getRequest, KEEP_ALIVE_MARKER, MarkerCounter, postJsonRequest, publishBody, StampScanner } from './wire';
+import { getRequest, KEEP_ALIVE_MARKER, MarkerCounter, messageStamp, postJsonRequest, publishBody, StampScanner } from './wire';
+import { checkUpgradeHead, encodeClientFrame, OPCODE, upgradeRequest, WsFrameDecoder, type WsMessage } from './ws-frames';
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
 const now = (): number => performance.timeOrigin + performance.now();
 
+/** The Sec-WebSocket-Key of this process's WebSockets (servers only hash it; one per process is enough). */
+const WS_KEY = randomBytes(16).toString('base64');
+
 interface StreamConn {
   socket: net.Socket;
   established: boolean;
-  stamps: StampScanner;
-  marks: MarkerCounter;
+  /** SSE streams: stamps and keep-alive markers in the body. */
+  stamps?: StampScanner;
+  marks?: MarkerCounter;
+  /** WebSockets: the response head so far (until established), then the frame decoder. */
+  head?: string;
+  frames?: WsFrameDecoder;
 }
 
 const streams: StreamConn[] = [];
@@ -29,6 +39,19 @@ let latencies: number[] = [];
 let firstArrival = Infinity;
 let lastArrival = 0;
 
+function markEstablished(conn: StreamConn): void {
+  conn.established = true;
+  alive++;
+  conn.socket.emit('bench-established');
+}
+
+function recordStamp(t: number, stamp: number): void {
+  latencies.push(t - stamp);
+  deliveries++;
+  if (t < firstArrival) firstArrival = t;
+  if (t > lastArrival) lastArrival = t;
+}
+
 function onStreamData(conn: StreamConn, chunk: Buffer): void {
   let text = chunk.toString('latin1');
   if (!conn.established) {
@@ -36,22 +59,61 @@ function onStreamData(conn: StreamConn, chunk: Buffer): void {
       conn.socket.destroy(new Error(`status line ${JSON.stringify(text.slice(0, 20))}`));
       return;
     }
-    conn.established = true;
-    alive++;
-    conn.socket.emit('bench-established');
+    markEstablished(conn);
     const end = text.indexOf('\r\n\r\n');
     text = end >= 0 ? text.slice(end + 4) : '';
   }
   if (text.length === 0) return;
   const t = now();
-  const stamps = conn.stamps.feed(text);
-  for (const stamp of stamps) {
-    latencies.push(t - stamp);
-    deliveries++;
-    if (t < firstArrival) firstArrival = t;
-    if (t > lastArrival) lastArrival = t;
+  for (const stamp of (conn.stamps as StampScanner).feed(text)) recordStamp(t, stamp);
+  keepAlives += (conn.marks as MarkerCounter).feed(text);
+}
+
+/** A masked client frame with a fresh mask. */
+function clientFrame(opcode: number, payload: Buffer): Buffer {
+  return encodeClientFrame(opcode, payload, randomBytes(4));
+}
+
+function onWsData(conn: StreamConn, chunk: Buffer): void {
+  if (!conn.established) {
+    const head = (conn.head ?? '') + chunk.toString('latin1');
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0) {
+      conn.head = head;
+      if (head.length > 16_384) conn.socket.destroy(new Error('upgrade response head over 16 KiB'));
+      return;
+    }
+    conn.head = undefined;
+    const why = checkUpgradeHead(head.slice(0, end), WS_KEY);
+    if (why !== undefined) {
+      conn.socket.destroy(new Error(why));
+      return;
+    }
+    conn.frames = new WsFrameDecoder();
+    markEstablished(conn);
+    chunk = Buffer.from(head.slice(end + 4), 'latin1');
+    if (chunk.length === 0) return;
   }
-  keepAlives += conn.marks.feed(text);
+  let messages: WsMessage[];
+  try {
+    messages = (conn.frames as WsFrameDecoder).feed(chunk);
+  } catch (err) {
+    conn.socket.destroy(err as Error);
+    return;
+  }
+  const t = now();
+  for (const m of messages) {
+    if (m.opcode === OPCODE.text || m.opcode === OPCODE.binary) {
+      const stamp = messageStamp(m.payload.toString('latin1'));
+      if (stamp !== undefined) recordStamp(t, stamp);
+      else keepAlives++;
+    } else if (m.opcode === OPCODE.ping) {
+      conn.socket.write(clientFrame(OPCODE.pong, m.payload));
+    } else if (m.opcode === OPCODE.close) {
+      // Answer the close handshake; the server then ends the TCP connection (counted as a drop).
+      conn.socket.end(clientFrame(OPCODE.close, m.payload.subarray(0, 2)));
+    }
+  }
 }
 
 function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<OpenResult> {
@@ -63,14 +125,21 @@ function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<OpenResult
   let firstFailure: string | undefined;
   let establishedAtFirstFailure = -1;
   let lastEstablishedAt = startedAt;
-  const request = (i: number): Buffer => getRequest(`${cmd.pathPrefix}${cmd.channelPrefix}${(cmd.offset + i) % cmd.channels}`, cmd.hostHeader);
+  const ws = cmd.kind === 'ws';
+  const connectMs: number[] = [];
+  const request = (i: number): Buffer => {
+    const path = `${cmd.pathPrefix}${cmd.channelPrefix}${(cmd.offset + i) % cmd.channels}`;
+    return ws ? upgradeRequest(path, cmd.hostHeader, WS_KEY) : getRequest(path, cmd.hostHeader);
+  };
   return new Promise((resolve) => {
     let finished = false;
     const finish = (): void => {
       if (finished) return;
       finished = true;
       clearTimeout(deadline);
-      resolve({ established, failed, firstFailure, establishedAtFirstFailure, startedAt, lastEstablishedAt, elapsedMs: lastEstablishedAt - startedAt });
+      const result: OpenResult = { established, failed, firstFailure, establishedAtFirstFailure, startedAt, lastEstablishedAt, elapsedMs: lastEstablishedAt - startedAt };
+      if (cmd.timings) result.connectMs = connectMs;
+      resolve(result);
     };
     const deadline = setTimeout(finish, cmd.deadlineMs);
     const pump = (): void => {
@@ -78,8 +147,9 @@ function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<OpenResult
         const i = next++;
         pending++;
         const socket = net.connect({ host: '127.0.0.1', port: cmd.port, localAddress: cmd.localAddress });
-        const conn: StreamConn = { socket, established: false, stamps: new StampScanner(), marks: new MarkerCounter(KEEP_ALIVE_MARKER) };
+        const conn: StreamConn = ws ? { socket, established: false } : { socket, established: false, stamps: new StampScanner(), marks: new MarkerCounter(KEEP_ALIVE_MARKER) };
         streams.push(conn);
+        const connectAt = cmd.timings ? now() : 0;
         let settled = false;
         const settle = (ok: boolean, why?: string): void => {
           if (settled) return;
@@ -88,6 +158,7 @@ function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<OpenResult
           if (ok) {
             established++;
             lastEstablishedAt = now();
+            if (cmd.timings) connectMs.push(lastEstablishedAt - connectAt);
           } else {
             failed++;
             if (firstFailure === undefined) {
@@ -101,7 +172,8 @@ function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<OpenResult
         socket.setNoDelay(true);
         socket.once('connect', () => socket.write(request(i)));
         socket.once('bench-established', () => settle(true));
-        socket.on('data', (chunk: Buffer) => onStreamData(conn, chunk));
+        if (ws) socket.on('data', (chunk: Buffer) => onWsData(conn, chunk));
+        else socket.on('data', (chunk: Buffer) => onStreamData(conn, chunk));
         socket.on('error', (err: Error) => settle(false, (err as NodeJS.ErrnoException).code ?? err.message));
         socket.on('close', () => {
           if (conn.established) {

@@ -8,23 +8,27 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { parseBenchArgs, USAGE, type BenchArgs, type TargetName } from './args';
+import { parseBenchArgs, USAGE, type BenchArgs, type Scenario, type TargetName } from './args';
 import { Fleet } from './fleet';
 import { machineInfo } from './machine';
 import { formatTable, jsonLines, type BenchReport, type TargetResult } from './report';
 import type { RunMetrics, ScenarioDef } from './scenario-kit';
-import { connectionsScenario } from './scenarios/connections';
+import { connectScenario } from './scenarios/connect';
 import { fanoutScenario } from './scenarios/fanout';
+import { idleScenario } from './scenarios/idle';
 import { keepaliveScenario } from './scenarios/keepalive';
 import { proxyScenario } from './scenarios/proxy';
-import { publishScenario } from './scenarios/publish';
+import { throughputScenario } from './scenarios/throughput';
+import { wsScenario } from './scenarios/ws';
 import { externalTarget, REPO_ROOT, startBackend, startTarget, type Backend, type Target } from './targets';
 
-const SCENARIO_DEFS: Record<string, ScenarioDef> = {
-  connections: connectionsScenario,
+const SCENARIO_DEFS: Record<Scenario, ScenarioDef> = {
+  idle: idleScenario,
+  connect: connectScenario,
   fanout: fanoutScenario,
-  publish: publishScenario,
+  throughput: throughputScenario,
   proxy: proxyScenario,
+  ws: wsScenario,
   keepalive: keepaliveScenario,
 };
 
@@ -76,6 +80,9 @@ async function runOnce(def: ScenarioDef, args: BenchArgs, targetName: TargetName
             workers: args.workers,
             cpuProf: args.cpuProf,
             thumbtackDir: args.thumbtackDir,
+            overHttp: def.overHttp ?? false,
+            gc: args.gc,
+            connections: args.n,
           });
     fleet = await Fleet.start(def.procs(args));
     const label = target.name;
@@ -105,7 +112,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const args = parsed.value;
-  const def = SCENARIO_DEFS[args.scenario] as ScenarioDef;
+  const def = SCENARIO_DEFS[args.scenario];
+  if (args.alias) note(`${args.alias} is the former name of ${def.name}`);
   const machine = machineInfo();
   const results: TargetResult[] = args.targets.map((t) => ({ target: args.url ? 'external' : t, runs: [], errors: [] }));
   note(`${def.name}: ${args.targets.join(' vs ')}, ${args.runs} run(s), ${def.procs(args)} load process(es), load ${machine.load1}`);
@@ -126,7 +134,15 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   const report: BenchReport = {
     scenario: def.name,
     params: def.params(args),
-    settings: { thumbtack: thumbtackVersion(args.thumbtackDir ?? REPO_ROOT), pushpin_limits: args.pushpinLimits, log_level: args.logLevel, load_procs: def.procs(args), ...(args.workers !== undefined ? { workers: args.workers } : {}) },
+    settings: {
+      thumbtack: thumbtackVersion(args.thumbtackDir ?? REPO_ROOT),
+      pushpin_limits: args.pushpinLimits,
+      log_level: args.logLevel,
+      load_procs: def.procs(args),
+      ...(args.workers !== undefined ? { workers: args.workers } : {}),
+      ...(args.gc ? { gc: 'expose-gc, SIGUSR2 to Thumbtack' } : {}),
+      ...(args.alias ? { invoked_as: args.alias } : {}),
+    },
     machine,
     results,
   };

@@ -132,3 +132,23 @@ export function openFileLimit(): string {
     return 'unknown';
   }
 }
+
+/**
+ * Whether a `/proc/<pid>/status` text says the process has a handler for signal number `signo` (1..64): bit
+ * `signo - 1` of the hexadecimal `SigCgt` mask. False when the line is missing or malformed.
+ */
+export function statusCatches(statusText: string, signo: number): boolean {
+  if (!Number.isInteger(signo) || signo < 1 || signo > 64) return false;
+  const m = /(?:^|\n)SigCgt:\s*([0-9a-fA-F]{1,16})\s*(?:\n|$)/.exec(statusText);
+  if (!m) return false;
+  return ((BigInt(`0x${m[1]}`) >> BigInt(signo - 1)) & 1n) === 1n;
+}
+
+/** Whether process `pid` is alive and handles signal `signo` (so sending it will not end the process). */
+export function catchesSignal(pid: number, signo: number): boolean {
+  try {
+    return statusCatches(readFileSync(`/proc/${pid}/status`, 'latin1'), signo);
+  } catch {
+    return false;
+  }
+}

@@ -5,7 +5,7 @@ import { MAX_STREAMS_PER_PROC, type Fleet } from './fleet';
 import { measure } from './proc-stats';
 import type { Backend, Target } from './targets';
 import { runLane } from './request-lane';
-import { publishBatchBody, publishBody, postJsonRequest } from './wire';
+import { publishBatchBody, publishBody, postJsonRequest, type PublishFormat } from './wire';
 
 /** Numeric results of one run, by metric name (units in the name: _per_s, _ms, _kb, _pct, _mb). */
 export type RunMetrics = Record<string, number>;
@@ -25,6 +25,8 @@ export interface ScenarioDef {
   params(args: BenchArgs): Record<string, number>;
   /** Load-generator processes needed for these arguments. */
   procs(args: BenchArgs): number;
+  /** Whether the route to the backend carries `over_http` (WebSocket-over-HTTP). */
+  overHttp?: boolean;
   run(ctx: ScenarioContext): Promise<RunMetrics>;
 }
 
@@ -73,9 +75,9 @@ export interface PublishBurst {
 
 /**
  * Publishes one single-item request per channel over `connections` keep-alive connections from this process;
- * each body carries the wall-clock time at which it is written. Bounded by `timeoutMs`.
+ * each body carries the wall-clock time at which it is written, in `format`. Bounded by `timeoutMs`.
  */
-export function publishEach(port: number, channels: readonly string[], connections: number, timeoutMs: number): Promise<PublishBurst> {
+export function publishEach(port: number, channels: readonly string[], connections: number, timeoutMs: number, format: PublishFormat = 'http-stream'): Promise<PublishBurst> {
   const startedAt = now();
   let next = 0;
   let ok = 0;
@@ -96,7 +98,7 @@ export function publishEach(port: number, channels: readonly string[], connectio
         port,
         next: () => {
           const channel = channels[next++];
-          return channel === undefined ? undefined : postJsonRequest('/publish/', '127.0.0.1', publishBody(channel, now()));
+          return channel === undefined ? undefined : postJsonRequest('/publish/', '127.0.0.1', publishBody(channel, now(), format));
         },
         onResponse: (status) => {
           if (status >= 200 && status < 300) ok++;
@@ -112,7 +114,7 @@ export function publishEach(port: number, channels: readonly string[], connectio
 }
 
 /** Publishes one request carrying an item for each channel, stamped when written. Bounded by `timeoutMs`. */
-export function publishBatch(port: number, channels: readonly string[], timeoutMs: number): Promise<PublishBurst> {
+export function publishBatch(port: number, channels: readonly string[], timeoutMs: number, format: PublishFormat = 'http-stream'): Promise<PublishBurst> {
   const startedAt = now();
   let sent = false;
   let ok = 0;
@@ -130,7 +132,7 @@ export function publishBatch(port: number, channels: readonly string[], timeoutM
       next: () => {
         if (sent) return undefined;
         sent = true;
-        return postJsonRequest('/publish/', '127.0.0.1', publishBatchBody(channels, now()));
+        return postJsonRequest('/publish/', '127.0.0.1', publishBatchBody(channels, now(), format));
       },
       onResponse: (status) => {
         if (status >= 200 && status < 300) ok = channels.length;
@@ -140,12 +142,6 @@ export function publishBatch(port: number, channels: readonly string[], timeoutM
       maxErrors: 1,
     });
   });
-}
-
-/** Memory of the proxy's processes in KiB: total and by process name. */
-export function proxyMemory(target: Target): { rssKb: number; rssByName: Record<string, number> } {
-  const t = measure(target.pids);
-  return { rssKb: t.rssKb, rssByName: t.rssByName };
 }
 
 /** Default of `--pending`: streams being opened at once over all load processes. Pushpin 1.36 answers 502

@@ -58,6 +58,30 @@ export function editIni(text: string, edits: readonly ConfigEdit[]): string {
   return out.join('\n');
 }
 
+/**
+ * The value of `key` in `section` of INI text (the last one if repeated), trimmed; undefined when absent.
+ */
+export function iniValue(text: string, section: string, key: string): string | undefined {
+  let current = '';
+  let found: string | undefined;
+  for (const line of text.split('\n')) {
+    const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (header) {
+      current = (header[1] as string).trim();
+      continue;
+    }
+    const kv = /^\s*([A-Za-z0-9_]+)\s*=(.*)$/.exec(line);
+    if (kv && current === section && kv[1] === key) found = (kv[2] as string).trim();
+  }
+  return found;
+}
+
+/** Pushpin 1.36's shipped `client_maxconn` ([runner]), used when the base config does not say. */
+export const SHIPPED_CLIENT_MAXCONN = 50_000;
+
+/** Headroom over N for `client_maxconn` when N is above the shipped value (probes, publishes, stragglers). */
+export const MAXCONN_HEADROOM = 1_000;
+
 export interface InstanceSettings {
   target: TargetName;
   /** Folder of this instance (rundir, logdir and routes live under it). */
@@ -67,12 +91,18 @@ export interface InstanceSettings {
   logLevel: number;
   pushpinLimits: PushpinLimits;
   workers?: number;
+  /** Client connections the scenario will hold (`--n`); above `shippedMaxconn`, client_maxconn is raised. */
+  connections?: number;
+  /** `client_maxconn` of the base config (default `SHIPPED_CLIENT_MAXCONN`). */
+  shippedMaxconn?: number;
 }
 
 /**
  * The edits that turn the shipped pushpin.conf into a private instance: own rundir/logdir/ports, loopback
  * only, and zurl started by the runner (the shipped file expects Debian's separate zurl service, which is
  * not running here). `raised` removes message_rate/message_hwm, which Pushpin then reads as "no limit".
+ * When `connections` exceeds the shipped `client_maxconn`, both targets get `client_maxconn` = connections + 1000,
+ * so that neither refuses or throttles clients the scenario asked for.
  */
 export function instanceEdits(s: InstanceSettings): ConfigEdit[] {
   const edits: ConfigEdit[] = [
@@ -96,13 +126,19 @@ export function instanceEdits(s: InstanceSettings): ConfigEdit[] {
     const none = s.target === 'pushpin' ? undefined : '';
     edits.push({ section: 'handler', key: 'message_rate', value: none }, { section: 'handler', key: 'message_hwm', value: none });
   }
+  if (s.connections !== undefined && s.connections > (s.shippedMaxconn ?? SHIPPED_CLIENT_MAXCONN)) {
+    edits.push({ section: 'runner', key: 'client_maxconn', value: String(s.connections + MAXCONN_HEADROOM) });
+  }
   if (s.target === 'thumbtack' && s.workers !== undefined) edits.push({ section: 'proxy', key: 'workers', value: String(s.workers) });
   return edits;
 }
 
-/** The routes file: everything to the bench backend. */
-export function routesFile(backendPort: number): string {
-  return `* 127.0.0.1:${backendPort}\n`;
+/**
+ * The routes file: everything to the bench backend; with `overHttp`, WebSockets reach it as
+ * WebSocket-over-HTTP (`over_http`; plain HTTP requests are proxied as usual).
+ */
+export function routesFile(backendPort: number, overHttp = false): string {
+  return `* 127.0.0.1:${backendPort}${overHttp ? ',over_http' : ''}\n`;
 }
 
 /** The ports Pushpin derives from port_offset (push_in_spec, push_in_http_port, push_in_sub_specs, command_spec). */

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import type { PushpinLimits, TargetName } from './args';
 import { track, untrack } from './children';
 import { processTree } from './proc-stats';
-import { editIni, instanceEdits, offsetPorts, routesFile } from './target-config';
+import { editIni, iniValue, instanceEdits, offsetPorts, routesFile, SHIPPED_CLIENT_MAXCONN } from './target-config';
 
 /** The repository root (this file runs from dist/tools/bench/). */
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -99,6 +99,8 @@ function isAlive(pid: number): boolean {
 export interface Backend {
   port: number;
   pid: number;
+  /** Requests the backend has received so far (rejects if it does not answer within 5 s). */
+  requests(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -128,6 +130,21 @@ export async function startBackend(port = 0): Promise<Backend> {
   return {
     port: ready,
     pid: proc.pid ?? 0,
+    requests: () =>
+      new Promise<number>((done, fail) => {
+        const timer = setTimeout(() => {
+          proc.off('message', onMessage);
+          fail(new Error('backend did not report its request count'));
+        }, 5_000);
+        const onMessage = (msg: { type?: string; requests?: number }): void => {
+          if (msg.type !== 'stats') return;
+          clearTimeout(timer);
+          proc.off('message', onMessage);
+          done(msg.requests ?? 0);
+        };
+        proc.on('message', onMessage);
+        proc.send({ type: 'stats' });
+      }),
     stop: async () => {
       await stopChild(proc, 3000);
       untrack(proc);
@@ -154,6 +171,12 @@ export interface TargetOptions {
   cpuProf?: string;
   /** Thumbtack tree whose bin/thumbtack.js runs; default REPO_ROOT. */
   thumbtackDir?: string;
+  /** Route WebSockets to the backend as WebSocket-over-HTTP (`over_http`). */
+  overHttp?: boolean;
+  /** Run Thumbtack under `node --expose-gc` (its processes then collect garbage on SIGUSR2). */
+  gc?: boolean;
+  /** Client connections the scenario holds; above the shipped client_maxconn, it is raised for both. */
+  connections?: number;
 }
 
 /** Starts Thumbtack or Pushpin on free ports and resolves once it proxies a request to the backend. */
@@ -165,15 +188,27 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
   const portOffset = await freePortOffset([opts.backendPort, proxyPort]);
   const publishPort = 5561 + portOffset;
   const base = readFileSync(existsSync(SHIPPED_CONF) ? SHIPPED_CONF : FIXTURE_CONF, 'utf8');
-  const edits = instanceEdits({ target: name, dir, proxyPort, portOffset, logLevel: opts.logLevel, pushpinLimits: opts.pushpinLimits, workers: opts.workers });
+  const shippedMaxconn = Number(iniValue(base, 'runner', 'client_maxconn') ?? SHIPPED_CLIENT_MAXCONN) || SHIPPED_CLIENT_MAXCONN;
+  const edits = instanceEdits({
+    target: name,
+    dir,
+    proxyPort,
+    portOffset,
+    logLevel: opts.logLevel,
+    pushpinLimits: opts.pushpinLimits,
+    workers: opts.workers,
+    connections: opts.connections,
+    shippedMaxconn,
+  });
   const confPath = join(dir, 'pushpin.conf');
   writeFileSync(confPath, editIni(base, edits));
-  writeFileSync(join(dir, 'routes'), routesFile(opts.backendPort));
+  writeFileSync(join(dir, 'routes'), routesFile(opts.backendPort, opts.overHttp));
 
   const logFd = openSync(join(dir, 'log', `${name}.out`), 'a');
   let proc: ChildProcess;
   if (name === 'thumbtack') {
-    const nodeArgs = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(opts.cpuProf)] : [];
+    // Cluster workers inherit these (cluster.fork passes process.execArgv on).
+    const nodeArgs = [...(opts.gc ? ['--expose-gc'] : []), ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(opts.cpuProf)] : [])];
     proc = spawn(process.execPath, [...nodeArgs, join(resolve(opts.thumbtackDir ?? REPO_ROOT), 'bin', 'thumbtack.js'), '--config', confPath], {
       cwd: dir,
       stdio: ['ignore', logFd, logFd],

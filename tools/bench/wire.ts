@@ -21,16 +21,33 @@ export function postJsonRequest(path: string, host: string, body: string): Buffe
   return Buffer.concat([Buffer.from(head, 'latin1'), payload]);
 }
 
-/** The JSON body of a single-item publish whose http-stream content carries `stampMs` (ms, 3 decimals). */
-export function publishBody(channel: string, stampMs: number): string {
-  const content = `data: ${STAMP_MARKER}${stampMs.toFixed(3)}\n\n`;
-  return JSON.stringify({ items: [{ channel, formats: { 'http-stream': { content } } }] });
+/** The publish format the bench uses: SSE data (`http-stream`) or a WebSocket text message (`ws-message`). */
+export type PublishFormat = 'http-stream' | 'ws-message';
+
+/** The format object of one item carrying `stampMs` (ms, 3 decimals) after `STAMP_MARKER`. */
+function stampedFormats(format: PublishFormat, stampMs: number): Record<string, { content: string }> {
+  const stamp = `${STAMP_MARKER}${stampMs.toFixed(3)}`;
+  return format === 'ws-message' ? { 'ws-message': { content: stamp } } : { 'http-stream': { content: `data: ${stamp}\n\n` } };
+}
+
+/** The JSON body of a single-item publish whose content carries `stampMs` (ms, 3 decimals). */
+export function publishBody(channel: string, stampMs: number, format: PublishFormat = 'http-stream'): string {
+  return JSON.stringify({ items: [{ channel, formats: stampedFormats(format, stampMs) }] });
 }
 
 /** One publish body with an item for each channel, all carrying the same `stampMs`. */
-export function publishBatchBody(channels: readonly string[], stampMs: number): string {
-  const content = `data: ${STAMP_MARKER}${stampMs.toFixed(3)}\n\n`;
-  return JSON.stringify({ items: channels.map((channel) => ({ channel, formats: { 'http-stream': { content } } })) });
+export function publishBatchBody(channels: readonly string[], stampMs: number, format: PublishFormat = 'http-stream'): string {
+  const formats = stampedFormats(format, stampMs);
+  return JSON.stringify({ items: channels.map((channel) => ({ channel, formats })) });
+}
+
+/** The stamp of one whole message (a WebSocket message): the number after `STAMP_MARKER` up to the end. */
+export function messageStamp(text: string): number | undefined {
+  const at = text.indexOf(STAMP_MARKER);
+  if (at < 0) return undefined;
+  const rest = text.slice(at + STAMP_MARKER.length);
+  if (!/^\d+(\.\d+)?$/.test(rest)) return undefined;
+  return Number(rest);
 }
 
 type Phase = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailer';

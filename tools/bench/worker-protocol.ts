@@ -1,5 +1,8 @@
 /** The IPC messages between the bench runner and its load-generator processes (`load-worker.ts`). */
 
+/** What a held stream is: an SSE response (`GET`, 200) or a WebSocket (`Upgrade`, 101). */
+export type StreamKind = 'sse' | 'ws';
+
 export type WorkerCommand =
   | {
       type: 'open';
@@ -18,6 +21,10 @@ export type WorkerCommand =
       /** At most this many connections waiting for their response head at once. */
       maxPending: number;
       deadlineMs: number;
+      /** `sse` (default): GET, a 200 stream; `ws`: a WebSocket upgrade, then frames. */
+      kind?: StreamKind;
+      /** Also report each connection's time from connect() to its response head (`connectMs`). */
+      timings?: boolean;
     }
   | { type: 'collect'; id: number; reset: boolean }
   | {
@@ -46,6 +53,8 @@ export interface OpenResult {
   startedAt: number;
   lastEstablishedAt: number;
   elapsedMs: number;
+  /** With `timings`: ms from connect() to the response head, per established connection. */
+  connectMs?: number[];
 }
 
 export interface CollectResult {

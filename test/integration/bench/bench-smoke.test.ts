@@ -18,27 +18,79 @@ function bench(args: string[]): Promise<Array<Record<string, unknown>>> {
   });
 }
 
-type Summary = Record<string, { median: number }>;
+type Summary = Record<string, { median: number; runs: number }>;
+
+/** The one report line of a run, checked for the common shape; returns its summary. */
+function summaryOf(report: Record<string, unknown> | undefined, scenario: string): Summary {
+  expect(report?.scenario).toBe(scenario);
+  expect(report?.target).toBe('thumbtack');
+  expect(report?.errors).toEqual([]);
+  expect(Array.isArray(report?.runs) && (report?.runs as unknown[]).length).toBe(1);
+  expect(typeof report?.params).toBe('object');
+  const summary = report?.summary as Summary;
+  expect(Object.keys(summary ?? {}).length).toBeGreaterThan(0);
+  return summary;
+}
 
 describe('tools/bench smoke run', () => {
   jest.setTimeout(120_000);
 
-  it('connections: holds every idle SSE connection it opens', async () => {
-    const [report] = await bench(['connections', '--n', '200', '--channels', '10']);
-    const summary = report?.summary as Summary;
+  it('idle: holds every idle SSE connection it opens, and reports memory and CPU', async () => {
+    const summary = summaryOf((await bench(['idle', '--n', '200', '--channels', '10']))[0], 'idle');
     expect(summary.established?.median).toBe(200);
     expect(summary.failed?.median).toBe(0);
+    expect(summary.held_after_hold?.median).toBe(200);
+    for (const name of ['accept_per_s', 'open_s', 'rss_per_conn_kb', 'idle_cpu_pct']) expect(typeof summary[name]?.median).toBe('number');
   });
 
-  it('fanout, publish, proxy and keepalive report their figures', async () => {
-    const fanout = (await bench(['fanout', '--n', '200', '--channels', '10', '--rounds', '2']))[0];
-    const publish = (await bench(['publish', '--duration', '1', '--concurrency', '4']))[0];
-    const proxy = (await bench(['proxy', '--duration', '1', '--concurrency', '4']))[0];
-    const keepalive = (await bench(['keepalive', '--n', '50', '--duration', '2']))[0];
-    for (const report of [fanout, publish, proxy, keepalive]) {
-      expect(report?.target).toBe('thumbtack');
-      expect(Object.keys((report?.summary as Summary) ?? {}).length).toBeGreaterThan(0);
-      expect(report?.errors).toEqual([]);
-    }
+  it('connections is still accepted, as idle', async () => {
+    const [report] = await bench(['connections', '--n', '50', '--channels', '5']);
+    const summary = summaryOf(report, 'idle');
+    expect((report?.settings as Record<string, unknown>).invoked_as).toBe('connections');
+    expect(summary.established?.median).toBe(50);
+  });
+
+  it('connect: every connection is one backend request', async () => {
+    const summary = summaryOf((await bench(['connect', '--n', '100', '--channels', '10']))[0], 'connect');
+    expect(summary.established?.median).toBe(100);
+    expect(summary.backend_requests?.median).toBe(100);
+    expect(summary.accept_per_s?.median).toBeGreaterThan(0);
+    expect(summary.connect_p50_ms?.median).toBeGreaterThan(0);
+  });
+
+  it('ws: WebSocket-over-HTTP clients are held and get every ws-message publish', async () => {
+    const summary = summaryOf((await bench(['ws', '--n', '40', '--channels', '4', '--rounds', '2']))[0], 'ws');
+    expect(summary.established?.median).toBe(40);
+    expect(summary.failed?.median).toBe(0);
+    expect(summary.dropped?.median).toBe(0);
+    expect(summary.delivered_pct?.median).toBe(100);
+    expect(summary.deliveries_per_s?.median).toBeGreaterThan(0);
+    expect(summary.p50_ms?.median).toBeGreaterThanOrEqual(0);
+    expect(summary.rss_per_conn_kb?.runs).toBe(1);
+    // One OPEN per client; publishes do not reach the backend.
+    expect(summary.backend_requests?.median).toBe(40);
+  });
+
+  it('idle --gc runs Thumbtack with --expose-gc and does not end it with SIGUSR2', async () => {
+    const summary = summaryOf((await bench(['idle', '--gc', '--n', '50', '--channels', '5']))[0], 'idle');
+    expect(summary.established?.median).toBe(50);
+    expect(summary.held_after_hold?.median).toBe(50);
+    // Thumbtack under --expose-gc handles SIGUSR2 (src/core/gc-signal.ts), so the after-GC figure is there.
+    expect(summary.rss_per_conn_gc_kb?.runs).toBe(1);
+    expect(typeof summary.rss_per_conn_gc_kb?.median).toBe('number');
+  });
+
+  it('fanout and throughput report deliveries', async () => {
+    const fanout = summaryOf((await bench(['fanout', '--n', '200', '--channels', '10', '--rounds', '2']))[0], 'fanout');
+    expect(fanout.delivered_pct?.median).toBe(100);
+    const throughput = summaryOf((await bench(['throughput', '--duration', '1', '--concurrency', '4']))[0], 'throughput');
+    expect(throughput.delivered_per_s?.median).toBeGreaterThan(0);
+    expect(throughput.publishes_per_s?.median).toBeGreaterThan(0);
+  });
+
+  it('publish (as throughput), proxy and keepalive report their figures', async () => {
+    summaryOf((await bench(['publish', '--duration', '1', '--concurrency', '4']))[0], 'throughput');
+    summaryOf((await bench(['proxy', '--duration', '1', '--concurrency', '4']))[0], 'proxy');
+    summaryOf((await bench(['keepalive', '--n', '50', '--duration', '2']))[0], 'keepalive');
   });
 });

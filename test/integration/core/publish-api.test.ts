@@ -75,4 +75,41 @@ describe('HTTP publish API', () => {
     const res = await post('/recover', '');
     expect([res.status, res.text]).toEqual([200, 'Updated\n']);
   });
+
+  /** Sends `raw` on one connection and collects the bytes until the server closes it or `ms` pass. */
+  function exchange(raw: string, ms = 1500): Promise<{ text: string; closedByServer: boolean }> {
+    return new Promise((resolve) => {
+      const socket = net.connect(Number(new URL(proxy.publishUrl).port), '127.0.0.1', () => socket.write(raw));
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve({ text, closedByServer: false });
+      }, ms);
+      socket.on('end', () => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ text, closedByServer: true });
+      });
+    });
+  }
+
+  it('keeps an HTTP/1.1 connection open between publishes (Pushpin closes each; a difference)', async () => {
+    const body = JSON.stringify({ items: [{ channel: 'ka', formats: { 'http-stream': { content: 'x' } } }] });
+    const one = `POST /publish/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const r = await exchange(one + one, 600);
+    expect(r.text.match(/HTTP\/1\.1 200 OK/g)?.length).toBe(2);
+    expect(r.text).toMatch(/Connection: keep-alive/i);
+    expect(r.closedByServer).toBe(false);
+  });
+
+  it('closes when the client asks, and after an answer that left the body unread', async () => {
+    const body = JSON.stringify({ items: [] });
+    const asked = await exchange(`POST /publish/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    expect(asked.text).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(asked.closedByServer).toBe(true);
+    const early = await exchange('POST /publish/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n{"items":');
+    expect(early.text).toMatch(/^HTTP\/1\.1 400 Bad Request[^]*Connection: close[^]*Request body too large\.\n$/);
+    expect(early.closedByServer).toBe(true);
+  });
 });

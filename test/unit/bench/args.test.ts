@@ -1,4 +1,4 @@
-import { decodeInt, parseBenchArgs, type BenchArgs } from '../../../tools/bench/args';
+import { decodeInt, parseBenchArgs, SCENARIOS, USAGE, type BenchArgs } from '../../../tools/bench/args';
 
 function parsed(argv: string[]): BenchArgs {
   const r = parseBenchArgs(argv);
@@ -72,6 +72,34 @@ describe('parseBenchArgs', () => {
     expect(parsed(['fanout', '--cpu-prof', '/tmp/prof']).cpuProf).toBe('/tmp/prof');
     expect(failure(['fanout', '--cpu-prof']).code).toBe('BENCH_ARG_MISSING');
     expect(failure(['fanout', '--cpu-prof', '--json']).code).toBe('BENCH_ARG_MISSING');
+  });
+});
+
+describe('scenario names', () => {
+  it('knows the issue 6 names and keeps the former ones as aliases', () => {
+    for (const name of ['idle', 'connect', 'fanout', 'throughput', 'proxy', 'ws', 'keepalive']) {
+      const a = parsed([name]);
+      expect(a.scenario).toBe(name);
+      expect(a.alias).toBeUndefined();
+    }
+    expect(parsed(['connections'])).toEqual(expect.objectContaining({ scenario: 'idle', alias: 'connections' }));
+    expect(parsed(['publish'])).toEqual(expect.objectContaining({ scenario: 'throughput', alias: 'publish' }));
+    expect(failure(['websocket']).code).toBe('BENCH_ARG_INVALID');
+    expect(failure(['toString']).code).toBe('BENCH_ARG_INVALID');
+    expect(failure(['idle', 'connections']).code).toBe('BENCH_ARG_UNKNOWN');
+  });
+
+  it('USAGE names every scenario, the aliases and --gc', () => {
+    for (const name of [...SCENARIOS, 'connections', 'publish', '--gc']) expect(USAGE).toContain(name);
+  });
+});
+
+describe('--gc', () => {
+  it('is off by default and takes no value', () => {
+    expect(parsed(['idle']).gc).toBe(false);
+    expect(parsed(['ws', '--gc', '--n', '10']).gc).toBe(true);
+    expect(parsed(['ws', '--gc', '--n', '10']).n).toBe(10);
+    expect(failure(['idle', '--gc=yes']).code).toBe('BENCH_ARG_UNKNOWN');
   });
 });
 

@@ -1,4 +1,4 @@
-import { editIni, instanceEdits, offsetPorts, routesFile } from '../../../tools/bench/target-config';
+import { editIni, iniValue, instanceEdits, offsetPorts, routesFile } from '../../../tools/bench/target-config';
 import { split } from '../../../tools/bench/fleet';
 
 const SHIPPED = `[global]
@@ -10,6 +10,7 @@ port_offset=0
 # comment kept
 http_port=7999
 logdir=/var/log/pushpin
+client_maxconn=50000
 
 [handler]
 message_rate=2500
@@ -39,6 +40,17 @@ describe('editIni', () => {
   });
 });
 
+describe('iniValue', () => {
+  it('reads a key of one section, trimmed, the last one if repeated', () => {
+    expect(iniValue(SHIPPED, 'runner', 'client_maxconn')).toBe('50000');
+    expect(iniValue(SHIPPED, 'global', 'port_offset')).toBe('0');
+    expect(iniValue(SHIPPED, 'handler', 'client_maxconn')).toBeUndefined();
+    expect(iniValue('[a]\nx = 1 \nx=2\n[b]\nx=3', 'a', 'x')).toBe('2');
+    expect(iniValue('x=1\n', 'a', 'x')).toBeUndefined();
+    expect(iniValue('[a]\n# x=1\n', 'a', 'x')).toBeUndefined();
+  });
+});
+
 describe('instanceEdits', () => {
   const base = { dir: '/tmp/b', proxyPort: 20001, portOffset: 12000, logLevel: 2 };
 
@@ -60,8 +72,23 @@ describe('instanceEdits', () => {
     expect(two).toMatch(/\[proxy\][^[]*workers=2/);
   });
 
+  it('raises client_maxconn to N + 1000 for both targets only when N exceeds the shipped value', () => {
+    for (const target of ['thumbtack', 'pushpin'] as const) {
+      const at = (connections?: number, shippedMaxconn?: number): string =>
+        editIni(SHIPPED, instanceEdits({ ...base, target, pushpinLimits: 'raised', connections, shippedMaxconn }));
+      expect(at()).toContain('client_maxconn=50000');
+      expect(at(50_000)).toContain('client_maxconn=50000');
+      expect(at(50_001)).toMatch(/\[runner\][^[]*client_maxconn=51001/);
+      expect(at(50_001)).not.toContain('client_maxconn=50000');
+      expect(at(120_000)).toContain('client_maxconn=121000');
+      expect(at(30_000, 20_000)).toContain('client_maxconn=31000');
+    }
+  });
+
   it('routes and derived ports', () => {
     expect(routesFile(8080)).toBe('* 127.0.0.1:8080\n');
+    expect(routesFile(8080, false)).toBe('* 127.0.0.1:8080\n');
+    expect(routesFile(8080, true)).toBe('* 127.0.0.1:8080,over_http\n');
     expect(offsetPorts(100)).toEqual([5660, 5661, 5662, 5663]);
   });
 });

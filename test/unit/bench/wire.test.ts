@@ -1,4 +1,4 @@
-import { MarkerCounter, postJsonRequest, publishBatchBody, publishBody, ResponseFramer, StampScanner, STAMP_MARKER } from '../../../tools/bench/wire';
+import { MarkerCounter, messageStamp, postJsonRequest, publishBatchBody, publishBody, ResponseFramer, StampScanner, STAMP_MARKER } from '../../../tools/bench/wire';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -87,5 +87,40 @@ describe('publishBatchBody', () => {
     const scanner = new StampScanner();
     expect(body.items.flatMap((i) => scanner.feed(i.formats['http-stream'].content))).toEqual([7, 7]);
     expect(JSON.parse(publishBatchBody([], 1))).toEqual({ items: [] });
+  });
+});
+
+describe('ws-message publishes', () => {
+  it('carry the bare stamp as the message content', () => {
+    expect(JSON.parse(publishBody('w1', 1700000000123.4567, 'ws-message'))).toEqual({
+      items: [{ channel: 'w1', formats: { 'ws-message': { content: `${STAMP_MARKER}1700000000123.457` } } }],
+    });
+    const batch = JSON.parse(publishBatchBody(['a', 'b'], 7, 'ws-message')) as { items: Array<{ channel: string; formats: Record<string, { content: string }> }> };
+    expect(batch.items.map((i) => [i.channel, Object.keys(i.formats), i.formats['ws-message']?.content])).toEqual([
+      ['a', ['ws-message'], `${STAMP_MARKER}7.000`],
+      ['b', ['ws-message'], `${STAMP_MARKER}7.000`],
+    ]);
+  });
+
+  it('the default format is still http-stream', () => {
+    expect(publishBody('c', 1)).toBe(publishBody('c', 1, 'http-stream'));
+    expect(Object.keys((JSON.parse(publishBody('c', 1)) as { items: Array<{ formats: object }> }).items[0]?.formats ?? {})).toEqual(['http-stream']);
+  });
+});
+
+describe('messageStamp', () => {
+  it('reads the stamp of a whole message', () => {
+    expect(messageStamp(`${STAMP_MARKER}1700000000123.457`)).toBe(1700000000123.457);
+    expect(messageStamp(`${STAMP_MARKER}12`)).toBe(12);
+    const content = (JSON.parse(publishBody('w', 5.5, 'ws-message')) as { items: Array<{ formats: Record<string, { content: string }> }> }).items[0]?.formats['ws-message']?.content ?? '';
+    expect(messageStamp(content)).toBe(5.5);
+  });
+
+  it('gives undefined without a marker or with something other than a number after it', () => {
+    expect(messageStamp('hello')).toBeUndefined();
+    expect(messageStamp(STAMP_MARKER)).toBeUndefined();
+    expect(messageStamp(`${STAMP_MARKER}12x`)).toBeUndefined();
+    expect(messageStamp(`${STAMP_MARKER}-1`)).toBeUndefined();
+    expect(messageStamp(`${STAMP_MARKER}1e3`)).toBeUndefined();
   });
 });

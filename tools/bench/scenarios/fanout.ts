@@ -6,8 +6,8 @@
  * rounds) and publish-to-arrival latency percentiles over all rounds of the run.
  */
 import type { BenchArgs } from '../args';
-import { latencySummary, median } from '../stats';
-import { cpuWindow, pendingPerProc, pollUntil, procsFor, publishBatch, publishEach, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
+import { pendingPerProc, procsFor, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
+import { publishRounds } from './publish-rounds';
 
 const DEFAULTS = { n: 10_000, channels: 100, rounds: 3, publishConnections: 4 };
 
@@ -36,50 +36,16 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   ctx.note(`subscribed ${opened.established}/${subscribers} (${opened.failed} failed)`);
   // Let the subscriptions settle (Pushpin's handler subscribes asynchronously).
   await sleep(1500);
-  await ctx.fleet.collect(true);
-  const names = Array.from({ length: channels }, (_, i) => `f${i}`);
-  const rates: number[] = [];
-  const latencies: number[] = [];
-  let delivered = 0;
-  let publishFailed = 0;
-  const cpu = cpuWindow(ctx.target.pids);
-  let busyMs = 0;
-  let publishMs = 0;
-  for (let round = 0; round < rounds; round++) {
-    const burst = ctx.args.batch
-      ? await publishBatch(ctx.target.publishPort, names, 30_000)
-      : await publishEach(ctx.target.publishPort, names, DEFAULTS.publishConnections, 30_000);
-    publishFailed += burst.failed;
-    publishMs += burst.endedAt - burst.startedAt;
-    const got = await pollUntil(
-      () => ctx.fleet.collect(false),
-      (c) => c.deliveries >= opened.established,
-      { everyMs: 20, timeoutMs: 60_000, stallMs: 10_000, key: (c) => c.deliveries },
-    );
-    const final = await ctx.fleet.collect(true);
-    delivered += final.deliveries;
-    latencies.push(...final.latencies);
-    const windowMs = final.lastArrival - burst.startedAt;
-    busyMs += windowMs;
-    rates.push(windowMs > 0 ? (final.deliveries * 1000) / windowMs : NaN);
-    ctx.note(`round ${round + 1}: ${final.deliveries}/${opened.established} delivered (${got.deliveries} seen) in ${windowMs.toFixed(0)} ms`);
-    await sleep(500);
-  }
-  const cpuPct = cpu();
-  const lat = latencySummary(latencies);
+  const figures = await publishRounds(ctx, {
+    channels: Array.from({ length: channels }, (_, i) => `f${i}`),
+    rounds,
+    expected: opened.established,
+    format: 'http-stream',
+    batch: ctx.args.batch,
+    publishConnections: DEFAULTS.publishConnections,
+  });
   await ctx.fleet.closeAll();
-  return {
-    subscribed: opened.established,
-    deliveries_per_s: median(rates),
-    p50_ms: lat.p50,
-    p99_ms: lat.p99,
-    max_ms: lat.max,
-    delivered_pct: opened.established > 0 ? (delivered * 100) / (opened.established * rounds) : NaN,
-    publish_failed: publishFailed,
-    round_ms: busyMs / rounds,
-    publish_ms: publishMs / rounds,
-    proxy_cpu_pct_incl_pauses: cpuPct,
-  };
+  return { subscribed: opened.established, ...figures };
 }
 
 export const fanoutScenario: ScenarioDef = {

@@ -1,11 +1,12 @@
 /**
- * `publish`: k concurrent keep-alive connections each POST single-item publishes (timestamped) to one channel
- * as fast as they are accepted, for D seconds, while a few subscribers hold streams on that channel.
- * Reports accepted publishes per second, the deliveries the subscribers got, and their latency.
+ * `throughput` (alias `publish`): k concurrent keep-alive connections each POST single-item publishes
+ * (timestamped) to one channel as fast as they are accepted, for D seconds, while a few subscribers hold SSE
+ * streams on that channel. Reports accepted publishes per second, delivered messages per second (all
+ * subscribers, from the first publish to the last arrival), the share delivered, and delivery latency.
  */
 import type { BenchArgs } from '../args';
 import { latencySummary } from '../stats';
-import { cpuWindow, pollUntil, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
+import { cpuWindow, now, pollUntil, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
 
 const DEFAULTS = { n: 5, concurrency: 32, durationS: 5 };
 
@@ -29,6 +30,7 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   await ctx.fleet.collect(true);
   const cpu = cpuWindow(ctx.target.pids);
   const gen = cpuWindow(ctx.fleet.pids);
+  const startedAt = now();
   const load = await ctx.fleet.httpLoad({
     port: ctx.target.publishPort,
     hostHeader: '127.0.0.1',
@@ -49,8 +51,11 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   const got = await ctx.fleet.collect(true);
   const lat = latencySummary(got.latencies);
   await ctx.fleet.closeAll();
+  const deliveredMs = got.lastArrival - startedAt;
   return {
+    subscribers: opened.established,
     publishes_per_s: load.elapsedMs > 0 ? (load.ok * 1000) / load.elapsedMs : NaN,
+    delivered_per_s: got.deliveries > 0 && deliveredMs > 0 ? (got.deliveries * 1000) / deliveredMs : NaN,
     non_2xx: load.other,
     errors: load.errors,
     delivered_pct: expected > 0 ? (got.deliveries * 100) / expected : NaN,
@@ -61,8 +66,8 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   };
 }
 
-export const publishScenario: ScenarioDef = {
-  name: 'publish',
+export const throughputScenario: ScenarioDef = {
+  name: 'throughput',
   params,
   procs: (args) => args.procs ?? 1,
   run,

@@ -1,0 +1,58 @@
+/**
+ * `connect`: the rate of new held connections. Opens N SSE streams over C channels as fast as the proxy
+ * accepts them (at most --pending waiting for their response head at once); each one is a backend request
+ * answered with a stream hold. Reports the accept rate, each connection's time from connect() to its
+ * response head, the backend requests seen, and the CPU of proxy and load generator while opening.
+ */
+import type { BenchArgs } from '../args';
+import { latencySummary } from '../stats';
+import { cpuWindow, DEFAULT_PENDING, pendingPerProc, procsFor, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
+
+const DEFAULTS = { n: 5_000, channels: 100 };
+
+function params(args: BenchArgs) {
+  return { n: args.n ?? DEFAULTS.n, channels: args.channels ?? DEFAULTS.channels, pending: args.pending ?? DEFAULT_PENDING };
+}
+
+async function run(ctx: ScenarioContext): Promise<RunMetrics> {
+  const { n, channels } = params(ctx.args);
+  const requestsBefore = await ctx.backend.requests();
+  const proxyCpu = cpuWindow(ctx.target.pids);
+  const genCpu = cpuWindow(ctx.fleet.pids);
+  const opened = await ctx.fleet.openStreams({
+    port: ctx.target.proxyPort,
+    hostHeader: '127.0.0.1',
+    count: n,
+    channels,
+    pathPrefix: '/stream/',
+    channelPrefix: 'n',
+    maxPending: pendingPerProc(ctx.args, ctx.fleet.size),
+    deadlineMs: 180_000,
+    timings: true,
+  });
+  const proxyCpuPct = proxyCpu();
+  const genCpuPct = genCpu();
+  const backendRequests = (await ctx.backend.requests()) - requestsBefore;
+  ctx.note(`opened ${opened.established}/${n} in ${(opened.elapsedMs / 1000).toFixed(1)} s, ${opened.failed} failed${opened.firstFailure ? ` (first: ${opened.firstFailure})` : ''}, ${backendRequests} backend requests`);
+  const lat = latencySummary(opened.connectMs ?? []);
+  await ctx.fleet.closeAll();
+  return {
+    established: opened.established,
+    failed: opened.failed,
+    accept_per_s: opened.elapsedMs > 0 ? (opened.established * 1000) / opened.elapsedMs : NaN,
+    open_s: opened.elapsedMs / 1000,
+    connect_p50_ms: lat.p50,
+    connect_p99_ms: lat.p99,
+    connect_max_ms: lat.max,
+    backend_requests: backendRequests,
+    proxy_cpu_pct: proxyCpuPct,
+    gen_cpu_pct: genCpuPct,
+  };
+}
+
+export const connectScenario: ScenarioDef = {
+  name: 'connect',
+  params,
+  procs: (args) => args.procs ?? procsFor(args.n ?? DEFAULTS.n, 2),
+  run,
+};

@@ -1,0 +1,55 @@
+/**
+ * `ws`: the idle and fan-out figures over WebSocket-over-HTTP. N WebSocket clients (real `Upgrade:
+ * websocket` handshakes) over C channels connect through the proxy to `/ws/<channel>`; the route carries
+ * `over_http`, and the bench backend accepts each `OPEN` in GRIP mode with a `c:` subscribe to the channel.
+ * Held like `idle` (established, failures, accept rate, RSS per connection, idle CPU), then M rounds each
+ * publish one `ws-message` item per channel (stamped, as `fanout`) and wait for all N deliveries.
+ */
+import type { BenchArgs } from '../args';
+import { DEFAULT_PENDING, procsFor, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
+import { WS_PATH_PREFIX } from '../ws-events';
+import { openAndHold } from './hold-phase';
+import { publishRounds } from './publish-rounds';
+
+const DEFAULTS = { n: 5_000, channels: 100, rounds: 3, holdS: 3, publishConnections: 4 };
+
+function params(args: BenchArgs) {
+  return {
+    clients: args.n ?? DEFAULTS.n,
+    channels: args.channels ?? DEFAULTS.channels,
+    rounds: args.rounds ?? DEFAULTS.rounds,
+    pending: args.pending ?? DEFAULT_PENDING,
+    hold_s: DEFAULTS.holdS,
+    publish_connections: args.batch ? 1 : DEFAULTS.publishConnections,
+    batch: args.batch ? 1 : 0,
+  };
+}
+
+async function run(ctx: ScenarioContext): Promise<RunMetrics> {
+  const { clients, channels, rounds, hold_s: holdS } = params(ctx.args);
+  const requestsBefore = await ctx.backend.requests();
+  const held = await openAndHold(ctx, { kind: 'ws', n: clients, channels, pathPrefix: WS_PATH_PREFIX, channelPrefix: 'w', holdS });
+  // The subscriptions were made while holding (≥ 4 s ago); a short pause more for Pushpin's handler.
+  await sleep(500);
+  const figures = await publishRounds(ctx, {
+    channels: Array.from({ length: channels }, (_, i) => `w${i}`),
+    rounds,
+    expected: held.opened.established,
+    format: 'ws-message',
+    batch: ctx.args.batch,
+    publishConnections: DEFAULTS.publishConnections,
+  });
+  const end = await ctx.fleet.collect(false);
+  // Publishes do not touch the backend: one request per client (its OPEN) is expected until the close.
+  const backendRequests = (await ctx.backend.requests()) - requestsBefore;
+  await ctx.fleet.closeAll();
+  return { ...held.metrics, ...figures, dropped: end.closed, backend_requests: backendRequests };
+}
+
+export const wsScenario: ScenarioDef = {
+  name: 'ws',
+  params,
+  procs: (args) => args.procs ?? procsFor(args.n ?? DEFAULTS.n, 2),
+  overHttp: true,
+  run,
+};
