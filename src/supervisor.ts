@@ -18,7 +18,7 @@ import { Worker } from './worker';
 import type { LogLevel } from './core/logger';
 import { WorkerPool } from './cluster/worker-pool';
 import { ZmqBusServer } from './cluster/zmq-bus';
-import { resolveWorkerCount } from './cluster/worker-count';
+import { resolveWorkerCount, workerMaxconn } from './cluster/worker-count';
 
 export interface ThumbtackOptions {
   config: ThumbtackConfig;
@@ -110,8 +110,8 @@ export class Thumbtack {
       this.pool = new WorkerPool(
         this.workerCount,
         {
-          // client_maxconn is for the whole instance: each worker (connections spread evenly) gets its share.
-          config: { ...config, clientMaxconn: Math.ceil(config.clientMaxconn / this.workerCount) },
+          // client_maxconn is for the whole instance: each worker gets its share plus some slack (see workerMaxconn).
+          config: { ...config, clientMaxconn: workerMaxconn(config.clientMaxconn, this.workerCount) },
           routesText: this.routesText(),
           routesFile: opts.routeLines ? '--route' : config.routesFile,
           busEndpoint: `ipc://${config.rundir}/${config.ipcPrefix}thumbtack-bus-${process.pid}`,

@@ -31,3 +31,20 @@ export function resolveWorkerCount(config: Pick<ThumbtackConfig, 'workers' | 'cl
   const perWorker = filesLimit - RESERVED_FILES;
   return Math.max(cores, Math.ceil(config.clientMaxconn / perWorker));
 }
+
+/** Slack on each worker's share of `client_maxconn` (see `workerMaxconn`). */
+export const MAXCONN_SLACK = 1.25;
+
+/**
+ * A worker's own `client_maxconn`: its share of the instance's, plus 25 %, capped by what its open-files
+ * limit allows. node:cluster hands connections out round-robin to whichever worker is free, which is not
+ * exactly even (200,000 connections over 12 workers came out a few hundred apart); an exact share refused
+ * connections with 503 while other workers had room. So the instance-wide limit holds to within the slack.
+ */
+export function workerMaxconn(clientMaxconn: number, workers: number, filesLimit = openFilesLimit()): number {
+  const share = Math.ceil(clientMaxconn / Math.max(1, workers));
+  if (workers <= 1) return clientMaxconn;
+  const withSlack = Math.ceil(share * MAXCONN_SLACK);
+  const filesCap = filesLimit === undefined || filesLimit <= RESERVED_FILES ? Infinity : filesLimit - RESERVED_FILES;
+  return Math.max(share, Math.min(withSlack, filesCap));
+}

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { HeldEndpoint } from '../stats/held-connection';
 import { toHeaderString } from '../grip/header-params';
 import type { Instruction, KeepAlive, NextLink } from '../grip/types';
 import type { HttpStreamFormat, PublishItem } from '../publish/item-types';
@@ -14,7 +14,7 @@ import type { CloseReason, DeliveryOutcome, Subscriber, UpdatePriority } from '.
 import type { UpdateTarget } from './update-limiter';
 
 const SUBSCRIBER = Symbol('thumbtack.subscriber');
-type HeldResponse = ServerResponse & { [SUBSCRIBER]?: StreamSubscriber };
+type HeldResponse = HeldEndpoint & { [SUBSCRIBER]?: StreamSubscriber };
 
 /** Shared listener: no closure per held connection. */
 function onClientClose(this: HeldResponse): void {
@@ -66,11 +66,12 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
 
   constructor(
     private readonly ctx: HoldContext,
-    readonly clientRes: ServerResponse,
+    /** What emits `close` when the client is gone: the `ServerResponse`, or the socket once taken over. */
+    private readonly endpoint: HeldEndpoint,
     private readonly owner: StreamOwner,
     private readonly opts: StreamHoldOptions,
-    /** Where the body goes: `clientRes`, or its socket once detached from the HTTP server. */
-    readonly clientOut: ClientStream = clientRes,
+    /** Where the body goes: the `ServerResponse`, or the socket once detached from the HTTP server. */
+    readonly clientOut: ClientStream,
   ) {
     this.held = opts.channels;
     this.channelList = [...opts.channels.keys()];
@@ -100,8 +101,8 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
 
   /** Registers on the channels and arms the timers; the response head must already be sent. */
   start(): void {
-    (this.clientRes as HeldResponse)[SUBSCRIBER] = this;
-    this.clientRes.on('close', onClientClose); // shared; `close()` is idempotent
+    (this.endpoint as HeldResponse)[SUBSCRIBER] = this;
+    this.endpoint.on('close', onClientClose); // shared; `close()` is idempotent
     if (this.clientOut.destroyed) {
       this.state = 'closed';
       return;

@@ -78,5 +78,5 @@ export function holdDashboardStream(hold: HoldContext, req: IncomingMessage, res
     currentUri: `http://${req.headers.host ?? 'localhost'}/dashboard/events`,
     held: true,
     sse: true,
-  }).start();
+  }, res).start();
 }

@@ -22,7 +22,8 @@ interface NodeParser {
 type ParsedSocket = Socket & {
   parser?: NodeParser | null;
   _httpMessage?: unknown;
-  [RESPONSE]?: ServerResponse;
+  /** net.Socket's cache of `remoteAddress` (an object and a string per connection). */
+  _peername?: unknown;
 };
 
 interface HttpCommon {
@@ -32,8 +33,6 @@ interface HttpCommon {
 // `_http_common` is Node's own module behind `http` (no types are published for it).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const httpCommon = require('_http_common') as HttpCommon;
-
-const RESPONSE = Symbol('thumbtack.heldResponse');
 
 /** Listeners Node's HTTP server puts on each client socket (by function name; bound ones are "bound x"). */
 const SERVER_LISTENERS = new Set([
@@ -53,13 +52,6 @@ const WRAPPED_METHODS = ['on', 'addListener', 'prependListener', 'setEncoding'] 
 
 const CHUNK_END = Buffer.from('\r\n');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
-
-/** The response's `close` event, now driven by the socket (access log, stats, subscriber all listen to it). */
-function forwardClose(this: ParsedSocket): void {
-  const res = this[RESPONSE];
-  this[RESPONSE] = undefined;
-  res?.emit('close');
-}
 
 /** A client that ends its side is gone: a held stream has nothing more to read from it. */
 function onClientEnd(this: Socket): void {
@@ -99,9 +91,10 @@ function releaseServerState(res: ServerState): void {
 /**
  * Takes the client socket of `res` away from Node's HTTP server, after its head (and any initial body) was
  * written through `res`. Undefined when it is not safe: the request body is still arriving, the response is
- * not the socket's current one, or this Node's internals differ.
+ * not the socket's current one, or this Node's internals differ. From then on the socket, not `res`, says
+ * when the client is gone (`close`); `res` is left to the garbage collector with the request.
  */
-export function detachHeldSocket(req: IncomingMessage, res: ServerResponse): RawClientStream | undefined {
+export function detachHeldSocket(req: IncomingMessage, res: ServerResponse): { socket: Socket; stream: RawClientStream } | undefined {
   const socket = res.socket as ParsedSocket | null;
   const freeParser = httpCommon.freeParser;
   if (!socket || socket.destroyed || !res.headersSent || !req.complete || typeof freeParser !== 'function') return undefined;
@@ -119,12 +112,11 @@ export function detachHeldSocket(req: IncomingMessage, res: ServerResponse): Raw
   res.detachSocket(socket);
   releaseServerState(res);
   socket.setTimeout(0);
-  socket[RESPONSE] = res;
-  socket.on('close', forwardClose);
+  socket._peername = undefined; // read again (one system call) if anything asks
   socket.on('error', onSocketError);
   socket.on('end', onClientEnd);
   socket.on('data', ignoreData);
-  return new RawClientStream(socket, chunked);
+  return { socket, stream: new RawClientStream(socket, chunked) };
 }
 
 /**
@@ -164,6 +156,7 @@ export class RawClientStream implements ClientStream {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.socket.destroyed || !this.socket.writable) return; // the client is gone: nothing to end
     if (this.chunked) this.socket.end(LAST_CHUNK);
     else this.socket.end();
   }

@@ -13,7 +13,7 @@ import { ResponseSubscriber, type LongPollOwner } from '../hold/response-subscri
 import { clientCursors } from '../hold/stream-replay';
 import { StreamSubscriber } from '../hold/stream-subscriber';
 import type { LinkResponse, StreamOwner } from '../hold/stream-types';
-import { heldConnectionId } from '../stats/held-connection';
+import { heldConnectionId, type HeldEndpoint } from '../stats/held-connection';
 import { detachHeldSocket } from './held-socket';
 import { requestUri, type ClientRequestInfo } from './client-request';
 import { flatHeaders } from './client-writer';
@@ -67,31 +67,42 @@ export function startLongPoll(ctx: ProxyContext, info: ClientRequestInfo, res: S
   }).start();
 }
 
-/** The HTTP side of one held stream: next-link requests on the client's route, channel mapping, ids. */
+/**
+ * The HTTP side of one held stream: next-link requests on the client's route, channel mapping, ids. The
+ * client's request (headers and all) is kept only when the stream has a next link to fetch with it: a
+ * stream without one never gets one, and most held connections are such streams.
+ */
 class StreamSession implements StreamOwner {
-  private readonly localId = `stream-${++localIds}`;
+  private localId?: string;
+  private readonly route: Route;
+  private readonly info?: ClientRequestInfo;
 
   constructor(
     private readonly ctx: ProxyContext,
-    private readonly info: ClientRequestInfo,
-    private readonly res: ServerResponse,
+    info: ClientRequestInfo,
+    private readonly endpoint: HeldEndpoint,
     readonly debug: boolean,
-  ) {}
+    hasLink: boolean,
+  ) {
+    this.route = info.route;
+    if (hasLink) this.info = info;
+  }
 
   get routeId(): string {
-    return this.info.route.id;
+    return this.route.id;
   }
 
   get connectionId(): string {
-    return heldConnectionId(this.res) ?? this.localId;
+    return heldConnectionId(this.endpoint) ?? (this.localId ??= `stream-${++localIds}`);
   }
 
   fetchLink(uri: string, currentUri: string, extra: Array<[string, string]>): Promise<LinkResponse> {
+    if (this.info === undefined) return Promise.resolve({ ok: false, detail: 'no next link on this stream' });
     return fetchLink(this.ctx, this.info, uri, currentUri, extra);
   }
 
   channelsOf(instruction: Instruction): Map<string, HeldChannel> {
-    return heldChannels(this.ctx, this.info.route, instruction).channels;
+    return heldChannels(this.ctx, this.route, instruction).channels;
   }
 }
 
@@ -114,7 +125,8 @@ export function writeStreamHead(
  * Starts a stream: the head (see `writeStreamHead`), the initial body after the response filters, then the
  * subscriber. A filter error ends the stream at once (debug: with the message), as Pushpin does. With
  * `headSent`, the head and the initial body were already relayed (an instruction body over the GRIP body
- * limit) and only the subscriber starts.
+ * limit) and only the subscriber starts. Returns what the held connection's life is tied to: the socket
+ * when the stream took it over from the HTTP server, else `res`.
  */
 export function startStream(
   ctx: ProxyContext,
@@ -124,14 +136,14 @@ export function startStream(
   withCors: (headers: Array<[string, string]>) => Array<[string, string]>,
   debug: boolean,
   headSent = false,
-): void {
+): HeldEndpoint {
   const r = instruction.response;
   if (!headSent) {
     writeStreamHead(res, instruction, withCors);
     const body = r.body.length > 0 ? new ResponseFilterStream(responseFilters(instruction.channels), instruction.meta).process(r.body) : { ok: true as const, out: r.body };
     if (!body.ok) {
       res.end(debug ? `\n\n${`filter error: ${body.error}`}\n` : undefined);
-      return;
+      return res;
     }
     if (body.out.length > 0) res.write(body.out);
     else res.flushHeaders();
@@ -140,17 +152,20 @@ export function startStream(
   const { channels, implicit } = held ? heldChannels(ctx, info.route, instruction) : { channels: new Map<string, HeldChannel>(), implicit: NO_IMPLICIT };
   const cursors = held && ctx.hold.reliable.history !== undefined ? clientCursors(info.headers) : undefined;
   // The head is out: from here on the stream writes straight to its socket when Node lets go of it.
-  const out = ctx.settings.leanStreams ? detachHeldSocket(res.req, res) : undefined;
-  const sub = new StreamSubscriber(ctx.hold, res, new StreamSession(ctx, info, res, debug), {
+  const detached = ctx.settings.leanStreams ? detachHeldSocket(res.req, res) : undefined;
+  const endpoint: HeldEndpoint = detached?.socket ?? res;
+  const session = new StreamSession(ctx, info, endpoint, debug, instruction.nextLink !== undefined);
+  const sub = new StreamSubscriber(ctx.hold, endpoint, session, {
     channels,
     implicit,
     meta: instruction.meta,
     keepAlive: instruction.keepAlive,
     link: instruction.nextLink,
-    currentUri: requestUri(info),
+    currentUri: instruction.nextLink !== undefined ? requestUri(info) : '', // only links resolve against it
     held,
     sse: isEventStream(r.headers),
     cursors,
-  }, out);
+  }, detached?.stream ?? res);
   sub.start();
+  return endpoint;
 }

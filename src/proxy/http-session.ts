@@ -7,7 +7,7 @@ import { isEventsRequest } from '../grip/ws-over-http-headers';
 import type { ClientResponse, Instruction } from '../grip/types';
 import { ResponseFilterStream, responseFilters } from '../hold/filters';
 import type { LongPollOwner } from '../hold/response-subscriber';
-import { heldConnectionId, trackHeldConnection } from '../stats/held-connection';
+import { heldConnectionId, trackHeldConnection, type HeldEndpoint } from '../stats/held-connection';
 import { markHeld } from './access-log';
 import { backendHeaders, clientResponseHeaders } from './backend-headers';
 import { sendBackendRequest, type BackendOutcome } from './backend-client';
@@ -207,9 +207,9 @@ export class HttpSession implements LongPollOwner {
         this.res.end(this.debug && decoded !== undefined ? `\n\n${decoded.error.message}\n` : undefined);
         return;
       }
-      startStream(ctx, info, this.res, instruction, (h) => this.withCors(h), this.debug, true);
+      const endpoint = startStream(ctx, info, this.res, instruction, (h) => this.withCors(h), this.debug, true);
       this.res.removeListener('close', this.onClientClose);
-      trackHeldConnection(ctx.hold.stats, this.res, info, ctx.settings.xForwardedFor);
+      trackHeldConnection(ctx.hold.stats, endpoint, info, ctx.settings.xForwardedFor);
     });
     response.pipe(this.res, { end: false });
   }
@@ -225,13 +225,14 @@ export class HttpSession implements LongPollOwner {
       sendTextError(this.res, 400, 'Bad Request', 'Request too large to accept GRIP instruct.');
       return;
     }
+    let endpoint: HeldEndpoint = this.res;
     if (instruction.hold === 'response') startLongPoll(ctx, info, this.res, this, instruction);
     else {
-      startStream(ctx, info, this.res, instruction, (headers) => this.withCors(headers), this.debug);
+      endpoint = startStream(ctx, info, this.res, instruction, (headers) => this.withCors(headers), this.debug);
       this.res.removeListener('close', this.onClientClose); // the stream owns the client now
     }
     markHeld(this.res, instruction.hold === 'response' ? 'response' : 'stream');
-    trackHeldConnection(ctx.hold.stats, this.res, info, ctx.settings.xForwardedFor);
+    trackHeldConnection(ctx.hold.stats, endpoint, info, ctx.settings.xForwardedFor);
   }
 
   /** An instruction without hold or link: the response now, its body after any `build-id` filter. */

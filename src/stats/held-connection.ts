@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { EventEmitter } from 'node:events';
 import type { XffRule } from '../config/config';
 import type { ClientRequestInfo } from '../proxy/client-request';
 import type { StatsEvents } from './stats-events';
@@ -12,7 +12,13 @@ interface HeldConnection {
   ended?: boolean;
 }
 
-type TrackedResponse = ServerResponse & { [CONN]?: HeldConnection };
+/**
+ * What a held connection's life is tied to: its `ServerResponse`, or its socket once a stream has taken the
+ * socket over (proxy/held-socket.ts). Either emits `close` when the client is gone.
+ */
+export type HeldEndpoint = EventEmitter & { readonly destroyed: boolean };
+
+type TrackedResponse = HeldEndpoint & { [CONN]?: HeldConnection };
 
 /** Shared listener: no closure per held connection. */
 function onHeldClose(this: TrackedResponse): void {
@@ -42,7 +48,7 @@ export function statsPeerAddress(headers: ReadonlyArray<[string, string]>, tcpPe
  */
 export function trackHeldConnection(
   stats: StatsEvents | undefined,
-  res: ServerResponse,
+  res: HeldEndpoint,
   info: ClientRequestInfo,
   xff: XffRule,
 ): void {
@@ -60,6 +66,6 @@ export function trackHeldConnection(
 }
 
 /** The stats id of a held connection, if it has one. */
-export function heldConnectionId(res: ServerResponse): string | undefined {
+export function heldConnectionId(res: HeldEndpoint): string | undefined {
   return (res as TrackedResponse)[CONN]?.id;
 }

@@ -77,17 +77,30 @@ export interface OpenTotals {
 }
 
 /** The load-generator processes of one run; `start` them, drive them, `stop` them. */
+let fleets = 0;
+
+/** `127.N.M`: a /24 for one fleet, different for consecutive fleets (the clock, the process, a counter). */
+export function sourceNet(nowMs = Date.now(), pid = process.pid, count = fleets++): string {
+  const slot = (Math.floor(nowMs / 1000) + pid * 7 + count * 13) % (250 * 250);
+  return `127.${1 + Math.floor(slot / 250)}.${1 + (slot % 250)}`;
+}
+
 export class Fleet {
   private constructor(private readonly workers: WorkerHandle[]) {}
 
-  /** Starts `procs` load-generator processes with source addresses 127.0.0.2, 127.0.0.3, … */
+  /**
+   * Starts `procs` load-generator processes with source addresses 127.N.M.2, 127.N.M.3, … (all of 127/8 is
+   * loopback). N.M changes from one fleet to the next, so a run does not meet the TIME_WAIT sockets of the
+   * run before it on the same addresses and ports.
+   */
   static async start(procs: number): Promise<Fleet> {
     const script = join(__dirname, 'load-worker.js');
     const workers: WorkerHandle[] = [];
+    const net24 = sourceNet();
     for (let i = 0; i < procs; i++) {
       const proc = fork(script, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       track(proc);
-      workers.push(new WorkerHandle(proc, `127.0.0.${2 + i}`));
+      workers.push(new WorkerHandle(proc, `${net24}.${2 + i}`));
     }
     const fleet = new Fleet(workers);
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('load workers did not start')), 15_000).unref());

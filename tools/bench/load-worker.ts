@@ -116,6 +116,23 @@ function onWsData(conn: StreamConn, chunk: Buffer): void {
   }
 }
 
+/**
+ * Source ports are chosen here, not by the kernel. With a bound source address, the kernel's own choice
+ * (bind to port 0) searches the port range past every port in use or in TIME_WAIT on that address: after
+ * a few runs that cost ~4 ms of CPU per connection, and the load generator, not the proxy, set the pace.
+ * An explicit port is a direct lookup. The fleet gives each run fresh addresses (see fleet.ts), so the
+ * ports are free; one that is not (EADDRINUSE) is skipped.
+ */
+const FIRST_SOURCE_PORT = 10_000;
+const LAST_SOURCE_PORT = 65_000;
+let nextSourcePort = FIRST_SOURCE_PORT;
+
+function takeSourcePort(): number {
+  const port = nextSourcePort;
+  nextSourcePort = nextSourcePort >= LAST_SOURCE_PORT ? FIRST_SOURCE_PORT : nextSourcePort + 1;
+  return port;
+}
+
 function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<OpenResult> {
   const startedAt = now();
   let next = 0;
@@ -142,18 +159,22 @@ function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<OpenResult
       resolve(result);
     };
     const deadline = setTimeout(finish, cmd.deadlineMs);
-    const pump = (): void => {
-      while (!finished && pending < cmd.maxPending && next < cmd.count) {
-        const i = next++;
-        pending++;
-        const socket = net.connect({ host: '127.0.0.1', port: cmd.port, localAddress: cmd.localAddress });
+    const start = (i: number, attempt: number): void => {
+        const socket = net.connect({ host: '127.0.0.1', port: cmd.port, localAddress: cmd.localAddress, localPort: takeSourcePort() });
         const conn: StreamConn = ws ? { socket, established: false } : { socket, established: false, stamps: new StampScanner(), marks: new MarkerCounter(KEEP_ALIVE_MARKER) };
         streams.push(conn);
         const connectAt = cmd.timings ? now() : 0;
         let settled = false;
+        let connected = false;
         const settle = (ok: boolean, why?: string): void => {
           if (settled) return;
           settled = true;
+          if (!ok && !connected && why === 'EADDRINUSE' && attempt < 20) {
+            // That source port is taken on this address: the same stream again on the next port.
+            streams.splice(streams.indexOf(conn), 1);
+            start(i, attempt + 1);
+            return;
+          }
           pending--;
           if (ok) {
             established++;
@@ -170,7 +191,10 @@ function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<OpenResult
           else pump();
         };
         socket.setNoDelay(true);
-        socket.once('connect', () => socket.write(request(i)));
+        socket.once('connect', () => {
+          connected = true;
+          socket.write(request(i));
+        });
         socket.once('bench-established', () => settle(true));
         if (ws) socket.on('data', (chunk: Buffer) => onWsData(conn, chunk));
         else socket.on('data', (chunk: Buffer) => onStreamData(conn, chunk));
@@ -182,6 +206,11 @@ function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<OpenResult
           }
           settle(false, 'closed by peer');
         });
+    };
+    const pump = (): void => {
+      while (!finished && pending < cmd.maxPending && next < cmd.count) {
+        pending++;
+        start(next++, 0);
       }
       if (cmd.count === 0) finish();
     };

@@ -25,7 +25,9 @@ async function heldServer(): Promise<{ port: number; next: () => Promise<Held>; 
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
       res.write('first\n');
       const socket = res.socket as net.Socket;
-      const held: Held = { req, res, socket, out: detachHeldSocket(req, res) };
+      const detached = detachHeldSocket(req, res);
+      if (detached) expect(detached.socket).toBe(socket);
+      const held: Held = { req, res, socket, out: detached?.stream };
       const w = waiting.shift();
       if (w) w(held);
       else ready.push(held);
@@ -124,16 +126,19 @@ describe('detachHeldSocket', () => {
     expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe('first\ntwo\n');
   });
 
-  it('forwards the client going away to the response `close` listeners, once', async () => {
+  it('tells of the client going away on the socket (`close`, once), no longer on the response', async () => {
     const client = rawClient(srv.port, 'GET /s HTTP/1.1\r\nHost: x\r\n\r\n');
     const held = await srv.next();
     let closes = 0;
-    held.res.on('close', () => closes++);
+    let responseCloses = 0;
+    held.socket.on('close', () => closes++);
+    held.res.on('close', () => responseCloses++);
     await until(() => client.received().includes('first'), 'the first chunk');
     client.socket.destroy();
     await until(() => closes > 0, 'close on the response');
     await new Promise((r) => setTimeout(r, 50));
     expect(closes).toBe(1);
+    expect(responseCloses).toBe(0);
     expect(held.out?.destroyed).toBe(true);
   });
 
@@ -141,7 +146,7 @@ describe('detachHeldSocket', () => {
     const client = rawClient(srv.port, 'GET /s HTTP/1.1\r\nHost: x\r\n\r\n');
     const held = await srv.next();
     let closed = false;
-    held.res.on('close', () => (closed = true));
+    held.socket.on('close', () => (closed = true));
     client.socket.end();
     await until(() => closed, 'close after the client half-closed');
     expect(held.socket.destroyed).toBe(true);
@@ -165,7 +170,7 @@ describe('detachHeldSocket', () => {
     const server = http.createServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.flushHeaders();
-      results.push(detachHeldSocket(req, res));
+      results.push(detachHeldSocket(req, res)?.stream);
       res.end('x');
       req.resume();
     });

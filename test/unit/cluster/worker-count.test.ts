@@ -1,4 +1,4 @@
-import { openFilesLimit, resolveWorkerCount } from '../../../src/cluster/worker-count';
+import { openFilesLimit, resolveWorkerCount, workerMaxconn } from '../../../src/cluster/worker-count';
 import { replayStats, StatsForwarder } from '../../../src/cluster/stats-forwarder';
 import type { StatsEvent } from '../../../src/cluster/messages';
 import type { StatsEvents } from '../../../src/stats/stats-events';
@@ -58,5 +58,18 @@ describe('StatsForwarder', () => {
     };
     replayStats(sent[0] as StatsEvent[], into);
     expect(calls).toEqual(['held thumbtack:7-1', 'held ws-uuid', 'sub stream news', 'delivered news i1', 'ended thumbtack:7-1']);
+  });
+});
+
+describe('workerMaxconn (a worker\'s part of client_maxconn)', () => {
+  it('is the whole limit with one worker', () => {
+    expect(workerMaxconn(50_000, 1, 20_000)).toBe(50_000);
+  });
+
+  it('is the share plus 25 % slack, capped by the open-files limit but never under the share', () => {
+    expect(workerMaxconn(201_000, 12, 20_000)).toBe(19_000); // share 16,750; +25 % = 20,938; files allow 19,000
+    expect(workerMaxconn(1_000, 2, 20_000)).toBe(625);
+    expect(workerMaxconn(1_000, 2, undefined)).toBe(625);
+    expect(workerMaxconn(100_000, 2, 20_000)).toBe(50_000); // the share itself is over the files cap: keep the share
   });
 });
