@@ -129,6 +129,8 @@ function applyHold(draft: InstructionDraft, hold: JsonObject): void {
   if (has(hold, 'meta')) {
     const meta = hold['meta'];
     if (!isObject(meta)) invalid("hold contains 'meta' with wrong type");
+    // The header-decoded meta may be the shared empty one (frozen): add to a copy.
+    if (Object.isFrozen(draft.meta)) draft.meta = { ...draft.meta };
     for (const key of Object.keys(meta)) {
       const val = meta[key];
       if (typeof val !== 'string') invalid(`'meta' contains '${key}' with wrong type`);

@@ -109,7 +109,11 @@ function decodeTimeout(headers: HeaderPairs): Result<number | undefined> {
   return ok(n);
 }
 
+/** The meta of an instruction without `Grip-Set-Meta` (most): one shared, frozen object. */
+const NO_META: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 function decodeMeta(headers: HeaderPairs): Result<Record<string, string>> {
+  if (headerValues(headers, 'Grip-Set-Meta').length === 0) return ok(NO_META);
   const meta: Record<string, string> = {};
   for (const part of splitHeaderList(headerValues(headers, 'Grip-Set-Meta'))) {
     const params = parseParameterList(part);

@@ -63,13 +63,19 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
   /** `Grip-Last` values added to the next fetch only (client cursors the history could not serve). */
   private extraLast?: Array<[string, string]>;
   private readonly slots: TimerSlots<Subscriber>;
+  /** The response is `text/event-stream`: gaps are signalled in-band. */
+  private readonly sse: boolean;
+  /** Route `sub=` channels, kept when a link's instruction replaces the channels. */
+  private readonly implicit: ReadonlySet<string>;
+  /** The client's resume position, used once by the first hold. */
+  private cursors?: StreamHoldOptions['cursors'];
 
   constructor(
     private readonly ctx: HoldContext,
     /** What emits `close` when the client is gone: the `ServerResponse`, or the socket once taken over. */
     private readonly endpoint: HeldEndpoint,
     private readonly owner: StreamOwner,
-    private readonly opts: StreamHoldOptions,
+    opts: StreamHoldOptions,
     /** Where the body goes: the `ServerResponse`, or the socket once detached from the HTTP server. */
     readonly clientOut: ClientStream,
   ) {
@@ -80,6 +86,10 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     this.link = opts.link;
     this.currentUri = opts.currentUri;
     this.holdMode = opts.held;
+    // Copied, not the options object kept: every held connection carries this record.
+    this.sse = opts.sse;
+    this.implicit = opts.implicit;
+    this.cursors = opts.cursors;
     this.slots = new TimerSlots<Subscriber>(ctx.scheduler, this, 3);
   }
 
@@ -229,7 +239,7 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     }
     this.ctx.counters.linkFailures++;
     this.ctx.logger.warn('next link failed; ending the stream', { route: this.route, connection: this.connectionId, detail });
-    if (this.opts.sse && [...this.held.values()].some((c) => c.prevId !== undefined)) this.signalGap([...this.held.values()], 'next-link-failed');
+    if (this.sse && [...this.held.values()].some((c) => c.prevId !== undefined)) this.signalGap([...this.held.values()], 'next-link-failed');
     this.error('Failed to retrieve next link.');
   }
 
@@ -243,7 +253,9 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
 
   /** The first hold: history replay, then Pushpin's check of each prev-id against the channel's last id. */
   private firstHold(): void {
-    const replay = replayOnHold(this.ctx, this.held, this.opts.cursors, (item, f) => this.process(item, f, true));
+    const cursors = this.cursors;
+    this.cursors = undefined;
+    const replay = replayOnHold(this.ctx, this.held, cursors, (item, f) => this.process(item, f, true));
     if (this.state === 'closed') return;
     if (replay.gaps.length > 0) {
       if (this.link !== undefined) {
@@ -371,7 +383,7 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
   /** Takes a stream instruction from a next link: channels replaced, meta, keep-alive. */
   private adoptHold(instruction: Instruction): void {
     const next = this.owner.channelsOf(instruction);
-    const r = replaceChannels(this.held, next, this.opts.implicit);
+    const r = replaceChannels(this.held, next, this.implicit);
     for (const channel of r.removed) this.ctx.index.remove(channel, this);
     this.held = r.channels;
     this.channelList = [...r.channels.keys()];
@@ -416,7 +428,7 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
       reason,
       channels: channels.map((c) => c.name),
     });
-    if (this.opts.sse) this.write(streamResetEvent(channels, reason), false);
+    if (this.sse) this.write(streamResetEvent(channels, reason), false);
   }
 
   private noteActivity(channel: string): void {

@@ -24,6 +24,8 @@ let localIds = 0;
 
 /** Shared by every connection whose route has no `sub=` channels (most): no empty Set per connection. */
 const NO_IMPLICIT: ReadonlySet<string> = new Set<string>();
+/** Likewise the filters of a channel without any (never modified in place). */
+const NO_FILTERS: HeldChannel['filters'] = [];
 
 /**
  * The channels an instruction subscribes a connection of `route` to: full name → record, then the target's
@@ -38,7 +40,7 @@ export function heldChannels(
   let implicit: Set<string> | undefined;
   for (const c of instruction.channels) {
     const full = route.prefix + c.name;
-    const record: HeldChannel = { name: c.name, filters: [...c.filters] };
+    const record: HeldChannel = { name: c.name, filters: c.filters.length === 0 ? NO_FILTERS : [...c.filters] };
     if (c.prevId !== undefined) record.prevId = c.prevId;
     channels.set(full, record);
   }

@@ -37,7 +37,8 @@ export async function openAndHold(ctx: ScenarioContext, plan: HoldPlan): Promise
     pathPrefix: plan.pathPrefix,
     channelPrefix: plan.channelPrefix,
     maxPending: pendingPerProc(ctx.args, ctx.fleet.size),
-    deadlineMs: 180_000,
+    // 180 s, or 2 ms per stream for large N (200,000 streams at ~1,100/s take about three minutes).
+    deadlineMs: Math.max(180_000, plan.n * 2),
     kind: plan.kind,
   });
   ctx.note(`opened ${opened.established}/${plan.n} in ${(opened.elapsedMs / 1000).toFixed(1)} s, ${opened.failed} failed${opened.firstFailure ? ` (first: ${opened.firstFailure})` : ''}`);
