@@ -76,6 +76,9 @@ scenarios:
                 (default N 5000, C 100, R 3)
   keepalive     N SSE streams with Grip-Keep-Alive timeout=1 for D s: keepalives_per_s, CPU
   connections, publish: former names of idle and throughput
+  targets       issue 6's whole table in one command: idle at 200,000 (Thumbtack) and 15,000 (both),
+                connect, fanout, throughput, proxy (both, --workers 1 unless given), then the targets
+                with ratios and met/not met. --runs, --json, --thumbtack-dir etc. apply to every step.
 
 options:
   --target thumbtack|pushpin|both   system(s) to measure (default thumbtack)

@@ -21,6 +21,7 @@ import { proxyScenario } from './scenarios/proxy';
 import { throughputScenario } from './scenarios/throughput';
 import { wsScenario } from './scenarios/ws';
 import { externalTarget, REPO_ROOT, startBackend, startTarget, type Backend, type Target } from './targets';
+import { formatTargetRows, TARGET_STEPS, targetRows } from './targets-table';
 
 const SCENARIO_DEFS: Record<Scenario, ScenarioDef> = {
   idle: idleScenario,
@@ -100,18 +101,60 @@ async function runOnce(def: ScenarioDef, args: BenchArgs, targetName: TargetName
   }
 }
 
+/**
+ * `targets`: issue 6's whole table in one command. Runs the steps of `TARGET_STEPS` in turn (the caller's
+ * options, e.g. `--runs` or `--thumbtack-dir`, apply to each; `--workers 1` by default except for the
+ * 200,000-connection step, which needs Thumbtack's automatic worker count), prints each report, then the
+ * targets table.
+ */
+async function runTargets(rest: readonly string[]): Promise<number> {
+  for (const fixed of ['--n', '--target', '--url']) {
+    if (rest.some((a) => a === fixed || a.startsWith(`${fixed}=`))) {
+      process.stderr.write(`bench: targets sets ${fixed} itself, per step\n`);
+      return 2;
+    }
+  }
+  const json = rest.includes('--json');
+  const userWorkers = rest.some((a) => a === '--workers' || a.startsWith('--workers='));
+  const reports: Record<string, BenchReport | undefined> = {};
+  let code = 0;
+  for (const step of TARGET_STEPS) {
+    const workers = userWorkers || step.scenario === 'idle' ? [] : ['--workers', '1'];
+    const parsed = parseBenchArgs([step.scenario, ...rest, ...step.extra, ...workers]);
+    if (!parsed.ok) {
+      process.stderr.write(`bench: ${parsed.error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    note(`targets: step ${step.key}`);
+    const report = await runScenario(parsed.value);
+    reports[step.key] = report;
+    process.stdout.write(json ? jsonLines(report).join('\n') + '\n' : formatTable(report));
+    if (report.results.some((r) => r.runs.length === 0)) code = 1;
+  }
+  const rows = targetRows(reports);
+  process.stdout.write(json ? JSON.stringify({ scenario: 'targets', rows }) + '\n' : `\n## Issue 6's targets\n\n${formatTargetRows(rows)}\nPushpin's held connections and memory are measured at 15,000 (its connection manager is one process with a 20,000-file limit); Thumbtack's at 200,000.\n`);
+  return code;
+}
+
 /** Runs the benchmark described by `argv`; resolves with the process exit code. */
 export async function runBench(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (argv[0] === 'targets') return runTargets(argv.slice(1));
   const parsed = parseBenchArgs(argv);
   if (!parsed.ok) {
     process.stderr.write(`bench: ${parsed.error.message}\n\n${USAGE}`);
     return 2;
   }
-  const args = parsed.value;
+  const report = await runScenario(parsed.value);
+  process.stdout.write(parsed.value.json ? jsonLines(report).join('\n') + '\n' : formatTable(report));
+  return report.results.some((r) => r.runs.length === 0) ? 1 : 0;
+}
+
+/** Every run of one scenario for every target; the report of them all. */
+async function runScenario(args: BenchArgs): Promise<BenchReport> {
   const def = SCENARIO_DEFS[args.scenario];
   if (args.alias) note(`${args.alias} is the former name of ${def.name}`);
   const machine = machineInfo();
@@ -146,8 +189,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     machine,
     results,
   };
-  process.stdout.write(args.json ? jsonLines(report).join('\n') + '\n' : formatTable(report));
-  return results.some((r) => r.runs.length === 0) ? 1 : 0;
+  return report;
 }
 
 if (require.main === module) {
