@@ -42,8 +42,8 @@ export const MAXCONN_SLACK = 1.25;
  * connections with 503 while other workers had room. So the instance-wide limit holds to within the slack.
  */
 export function workerMaxconn(clientMaxconn: number, workers: number, filesLimit = openFilesLimit()): number {
-  const share = Math.ceil(clientMaxconn / Math.max(1, workers));
   if (workers <= 1) return clientMaxconn;
+  const share = Math.ceil(clientMaxconn / workers);
   const withSlack = Math.ceil(share * MAXCONN_SLACK);
   const filesCap = filesLimit === undefined || filesLimit <= RESERVED_FILES ? Infinity : filesLimit - RESERVED_FILES;
   return Math.max(share, Math.min(withSlack, filesCap));

@@ -94,7 +94,8 @@ function releaseServerState(res: ServerState): void {
  * not the socket's current one, or this Node's internals differ. From then on the socket, not `res`, says
  * when the client is gone (`close`); `res` is left to the garbage collector with the request.
  */
-export function detachHeldSocket(req: IncomingMessage, res: ServerResponse): { socket: Socket; stream: RawClientStream } | undefined {
+export function detachHeldSocket(res: ServerResponse): { socket: Socket; stream: RawClientStream } | undefined {
+  const req = res.req;
   const socket = res.socket as ParsedSocket | null;
   const freeParser = httpCommon.freeParser;
   if (!socket || socket.destroyed || !res.headersSent || !req.complete || typeof freeParser !== 'function') return undefined;

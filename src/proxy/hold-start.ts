@@ -154,7 +154,7 @@ export function startStream(
   const { channels, implicit } = held ? heldChannels(ctx, info.route, instruction) : { channels: new Map<string, HeldChannel>(), implicit: NO_IMPLICIT };
   const cursors = held && ctx.hold.reliable.history !== undefined ? clientCursors(info.headers) : undefined;
   // The head is out: from here on the stream writes straight to its socket when Node lets go of it.
-  const detached = ctx.settings.leanStreams ? detachHeldSocket(res.req, res) : undefined;
+  const detached = ctx.settings.leanStreams ? detachHeldSocket(res) : undefined;
   const endpoint: HeldEndpoint = detached?.socket ?? res;
   const session = new StreamSession(ctx, info, endpoint, debug, instruction.nextLink !== undefined);
   const sub = new StreamSubscriber(ctx.hold, endpoint, session, {

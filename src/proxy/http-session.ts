@@ -207,9 +207,7 @@ export class HttpSession implements LongPollOwner {
         this.res.end(this.debug && decoded !== undefined ? `\n\n${decoded.error.message}\n` : undefined);
         return;
       }
-      const endpoint = startStream(ctx, info, this.res, instruction, (h) => this.withCors(h), this.debug, true);
-      this.res.removeListener('close', this.onClientClose);
-      trackHeldConnection(ctx.hold.stats, endpoint, info, ctx.settings.xForwardedFor);
+      trackHeldConnection(ctx.hold.stats, this.holdStream(instruction, true), info, ctx.settings.xForwardedFor);
     });
     response.pipe(this.res, { end: false });
   }
@@ -227,12 +225,19 @@ export class HttpSession implements LongPollOwner {
     }
     let endpoint: HeldEndpoint = this.res;
     if (instruction.hold === 'response') startLongPoll(ctx, info, this.res, this, instruction);
-    else {
-      endpoint = startStream(ctx, info, this.res, instruction, (headers) => this.withCors(headers), this.debug);
-      this.res.removeListener('close', this.onClientClose); // the stream owns the client now
-    }
+    else endpoint = this.holdStream(instruction, false);
     markHeld(this.res, instruction.hold === 'response' ? 'response' : 'stream');
     trackHeldConnection(ctx.hold.stats, endpoint, info, ctx.settings.xForwardedFor);
+  }
+
+  /**
+   * Starts the stream (`headSent`: head and initial body already relayed); from then on the stream owns the
+   * client, so this session stops watching it. Returns what the held connection's life is tied to.
+   */
+  private holdStream(instruction: Instruction, headSent: boolean): HeldEndpoint {
+    const endpoint = startStream(this.ctx, this.info, this.res, instruction, (headers) => this.withCors(headers), this.debug, headSent);
+    this.res.removeListener('close', this.onClientClose);
+    return endpoint;
   }
 
   /** An instruction without hold or link: the response now, its body after any `build-id` filter. */

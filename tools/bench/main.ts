@@ -101,6 +101,11 @@ async function runOnce(def: ScenarioDef, args: BenchArgs, targetName: TargetName
   }
 }
 
+/** A scenario's report on stdout: one JSON line per target, or the Markdown tables. */
+function printReport(report: BenchReport, json: boolean): void {
+  process.stdout.write(json ? jsonLines(report).join('\n') + '\n' : formatTable(report));
+}
+
 /**
  * `targets`: issue 6's whole table in one command. Runs the steps of `TARGET_STEPS` in turn (the caller's
  * options, e.g. `--runs` or `--thumbtack-dir`, apply to each; `--workers 1` by default except for the
@@ -128,7 +133,7 @@ async function runTargets(rest: readonly string[]): Promise<number> {
     note(`targets: step ${step.key}`);
     const report = await runScenario(parsed.value);
     reports[step.key] = report;
-    process.stdout.write(json ? jsonLines(report).join('\n') + '\n' : formatTable(report));
+    printReport(report, json);
     if (report.results.some((r) => r.runs.length === 0)) code = 1;
   }
   const rows = targetRows(reports);
@@ -149,7 +154,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const report = await runScenario(parsed.value);
-  process.stdout.write(parsed.value.json ? jsonLines(report).join('\n') + '\n' : formatTable(report));
+  printReport(report, parsed.value.json);
   return report.results.some((r) => r.runs.length === 0) ? 1 : 0;
 }
 

@@ -25,7 +25,7 @@ async function heldServer(): Promise<{ port: number; next: () => Promise<Held>; 
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
       res.write('first\n');
       const socket = res.socket as net.Socket;
-      const detached = detachHeldSocket(req, res);
+      const detached = detachHeldSocket(res);
       if (detached) expect(detached.socket).toBe(socket);
       const held: Held = { req, res, socket, out: detached?.stream };
       const w = waiting.shift();
@@ -170,7 +170,7 @@ describe('detachHeldSocket', () => {
     const server = http.createServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.flushHeaders();
-      results.push(detachHeldSocket(req, res)?.stream);
+      results.push(detachHeldSocket(res)?.stream);
       res.end('x');
       req.resume();
     });

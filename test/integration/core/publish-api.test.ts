@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { rawExchange } from '../../hardening/hardening-helpers';
 import { publish, request, startProxy, type RunningProxy } from '../../helpers/harness';
 
 /** The HTTP publish API answers exactly as Pushpin 1.36 does (spec publishing.md §4). */
@@ -76,40 +77,24 @@ describe('HTTP publish API', () => {
     expect([res.status, res.text]).toEqual([200, 'Updated\n']);
   });
 
-  /** Sends `raw` on one connection and collects the bytes until the server closes it or `ms` pass. */
-  function exchange(raw: string, ms = 1500): Promise<{ text: string; closedByServer: boolean }> {
-    return new Promise((resolve) => {
-      const socket = net.connect(Number(new URL(proxy.publishUrl).port), '127.0.0.1', () => socket.write(raw));
-      let text = '';
-      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-      const timer = setTimeout(() => {
-        socket.destroy();
-        resolve({ text, closedByServer: false });
-      }, ms);
-      socket.on('end', () => {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve({ text, closedByServer: true });
-      });
-    });
-  }
+  const publishPort = (): number => Number(new URL(proxy.publishUrl).port);
 
   it('keeps an HTTP/1.1 connection open between publishes (Pushpin closes each; a difference)', async () => {
     const body = JSON.stringify({ items: [{ channel: 'ka', formats: { 'http-stream': { content: 'x' } } }] });
     const one = `POST /publish/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
-    const r = await exchange(one + one, 600);
-    expect(r.text.match(/HTTP\/1\.1 200 OK/g)?.length).toBe(2);
-    expect(r.text).toMatch(/Connection: keep-alive/i);
-    expect(r.closedByServer).toBe(false);
+    const r = await rawExchange(publishPort(), [one + one], { ms: 600 });
+    expect(r.data.match(/HTTP\/1\.1 200 OK/g)?.length).toBe(2);
+    expect(r.data).toMatch(/Connection: keep-alive/i);
+    expect(r.closed).toBe(false);
   });
 
   it('closes when the client asks, and after an answer that left the body unread', async () => {
     const body = JSON.stringify({ items: [] });
-    const asked = await exchange(`POST /publish/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-    expect(asked.text).toMatch(/^HTTP\/1\.1 200 OK/);
-    expect(asked.closedByServer).toBe(true);
-    const early = await exchange('POST /publish/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n{"items":');
-    expect(early.text).toMatch(/^HTTP\/1\.1 400 Bad Request[^]*Connection: close[^]*Request body too large\.\n$/);
-    expect(early.closedByServer).toBe(true);
+    const asked = await rawExchange(publishPort(), [`POST /publish/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`], { ms: 1500 });
+    expect(asked.data).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(asked.closed).toBe(true);
+    const early = await rawExchange(publishPort(), ['POST /publish/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n{"items":'], { ms: 1500 });
+    expect(early.data).toMatch(/^HTTP\/1\.1 400 Bad Request[^]*Connection: close[^]*Request body too large\.\n$/);
+    expect(early.closed).toBe(true);
   });
 });
