@@ -133,9 +133,18 @@ export interface OpenStream {
   close(): void;
 }
 
-export function openStream(url: string, headers: Record<string, string> = {}): Promise<OpenStream> {
+/**
+ * Opens `url` and resolves at the response head. With `headTimeoutMs`, a head that has not come by then
+ * rejects (and the request is dropped) instead of waiting for ever on a server that accepted but never answers.
+ */
+export function openStream(url: string, headers: Record<string, string> = {}, opts: { headTimeoutMs?: number } = {}): Promise<OpenStream> {
   return new Promise((resolve, reject) => {
+    const headTimer =
+      opts.headTimeoutMs === undefined
+        ? undefined
+        : setTimeout(() => req.destroy(new Error(`no response head from ${url} within ${opts.headTimeoutMs} ms`)), opts.headTimeoutMs);
     const req = http.get(url, { headers, agent: false }, (res) => {
+      clearTimeout(headTimer);
       let text = '';
       const waiters: Array<() => void> = [];
       res.setEncoding('utf8');
@@ -165,7 +174,10 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
           }),
       });
     });
-    req.on('error', reject);
+    req.on('error', (err) => {
+      clearTimeout(headTimer);
+      reject(err);
+    });
   });
 }
 

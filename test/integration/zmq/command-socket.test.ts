@@ -3,7 +3,7 @@ import { decodeTnetstring, encodeTnetstring } from '../../../src/core/tnetstring
 import type { TnetValue } from '../../../src/core/tnetstring';
 import { decodeStatsMessage } from '../../../src/stats/stats-message';
 import { request, sleep, until } from '../../helpers/harness';
-import { logged, startZmqProxy, type ZmqProxy } from './zmq-helpers';
+import { joinedSubscriber, logged, startZmqProxy, type ZmqProxy } from './zmq-helpers';
 
 type Reply = Record<string, TnetValue>;
 
@@ -69,10 +69,7 @@ describe('command socket (publishing.md §7)', () => {
   });
 
   it('conncheck lists the ids of connections held now (the ids of stats conn messages)', async () => {
-    const statsSub = new zmq.Subscriber({ linger: 0, receiveTimeout: 5000 });
-    statsSub.connect(proxy.stats);
-    statsSub.subscribe('conn ');
-    await sleep(100);
+    const statsSub = await joinedSubscriber(proxy.stats, 'conn ', { receiveTimeout: 5000 });
     const s = await proxy.stream('cmd2');
     const [frame] = await statsSub.receive();
     statsSub.close();

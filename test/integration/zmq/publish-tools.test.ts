@@ -6,14 +6,13 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as zmq from 'zeromq';
 import { decodeStatsMessage } from '../../../src/stats/stats-message';
 import { run as runPublish } from '../../../tools/thumbtack-publish';
 import { run as runStats } from '../../../tools/thumbtack-stats';
 import type { ToolIo } from '../../../tools/tool-io';
 import { openStream, until, type Backend, type OpenStream } from '../../helpers/harness';
 import { freePort, startChild, waitForPort, type Child } from '../../helpers/processes';
-import { gripBackend, startZmqProxy, type ZmqProxy } from './zmq-helpers';
+import { gripBackend, joinedSubscriber, startZmqProxy, type ZmqProxy } from './zmq-helpers';
 
 function installed(bin: string): boolean {
   return !spawnSync(bin, ['--version']).error;
@@ -180,32 +179,60 @@ if (!hasPushpin) console.log('pushpin is not installed: skipping the thumbtack-p
     pushpin = startChild('pushpin', ['--config', join(dir, 'pushpin.conf')], { cwd: dir });
     await waitForPort(ports.publish, 20_000);
     await waitForPort(ports.http, 20_000);
-  }, 30_000);
+    // Listening is not ready: wait until a request goes through all of Pushpin's processes to the backend.
+    (await openPushpinStream('warm-up')).close();
+  }, 60_000);
 
   afterAll(async () => {
     await pushpin?.stop();
     await backend?.close();
   });
 
-  /** Opens a stream through Pushpin and waits until its handler reports the subscription on its stats socket. */
-  async function pushpinStream(channel: string): Promise<OpenStream> {
-    const stats = new zmq.Subscriber({ linger: 0, receiveTimeout: 10_000 });
-    stats.connect(statsSpec);
-    stats.subscribe('sub ');
-    try {
-      await new Promise((r) => setTimeout(r, 100));
-      // A Pushpin that is still starting answers `500 Accept service unavailable.`: ask again.
-      let s = await openStream(`http://127.0.0.1:${ports.http}/${channel}`);
-      for (let attempt = 0; s.res.statusCode === 500 && attempt < 20; attempt++) {
+  /**
+   * Opens a stream through Pushpin. A Pushpin that is still starting (or a loaded machine) may answer
+   * `500 Accept service unavailable.` or accept and not answer yet: ask again, for up to 30 s.
+   */
+  async function openPushpinStream(channel: string): Promise<OpenStream> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      let failure: string;
+      try {
+        const s = await openStream(`http://127.0.0.1:${ports.http}/${channel}`, {}, { headTimeoutMs: 5_000 });
+        if (s.res.statusCode === 200) {
+          await s.waitFor('start\n', 10_000);
+          return s;
+        }
         s.close();
-        await new Promise((r) => setTimeout(r, 500));
-        s = await openStream(`http://127.0.0.1:${ports.http}/${channel}`);
+        failure = `status ${s.res.statusCode}`;
+      } catch (err) {
+        failure = String(err);
       }
-      await s.waitFor('start\n', 10_000);
-      for (;;) {
-        const [frame] = await stats.receive();
-        const msg = decodeStatsMessage(frame as Buffer);
-        if (msg.ok && msg.value.fields.channel === channel) return s;
+      if (Date.now() > deadline) throw new Error(`Pushpin did not open a stream on ${channel}: ${failure}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /**
+   * Opens a stream through Pushpin and waits until its handler reports the subscription on its stats socket.
+   * The stats subscriber must be connected before the stream opens: Pushpin announces a subscription once and
+   * refreshes it only much later, so a late joiner (a slow machine) would wait past the test's time. If the
+   * announcement is still missed, the stream is opened again, which announces it anew.
+   */
+  async function pushpinStream(channel: string): Promise<OpenStream> {
+    const stats = await joinedSubscriber(statsSpec, 'sub ', { receiveTimeout: 4_000 });
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const s = await openPushpinStream(channel);
+        try {
+          for (;;) {
+            const [frame] = await stats.receive();
+            const msg = decodeStatsMessage(frame as Buffer);
+            if (msg.ok && msg.value.fields.channel === channel) return s;
+          }
+        } catch (err) {
+          s.close();
+          if (attempt === 3) throw err;
+        }
       }
     } finally {
       stats.close();
@@ -239,11 +266,19 @@ if (!hasPushpin) console.log('pushpin is not installed: skipping the thumbtack-p
     const out: string[] = [];
     const io = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(`ERR ${t}`), env: {} };
     const reading = runStats(['--count', '1', '--json', '--type', 'conn', statsSpec], io);
-    await new Promise((r) => setTimeout(r, 200));
-    const s = await openStream(`http://127.0.0.1:${ports.http}/tt3`);
-    expect(await reading).toBe(0);
-    await until(() => out.length > 0, 5000, 'a line');
-    expect(JSON.parse(out[0] as string)).toMatchObject({ type: 'conn', fields: { type: 'http', from: expect.stringMatching(/^pushpin-handler_/) } });
-    s.close();
+    // The tool's subscriber may join after the first connection's announcement (a slow machine): each new
+    // connection announces itself, so open another until one is read.
+    const streams: OpenStream[] = [];
+    try {
+      for (let attempt = 0; out.length === 0 && attempt < 10; attempt++) {
+        await new Promise((r) => setTimeout(r, attempt === 0 ? 200 : 1_000));
+        streams.push(await openStream(`http://127.0.0.1:${ports.http}/tt3`));
+      }
+      expect(await reading).toBe(0);
+      await until(() => out.length > 0, 5000, 'a line');
+      expect(JSON.parse(out[0] as string)).toMatchObject({ type: 'conn', fields: { type: 'http', from: expect.stringMatching(/^pushpin-handler_/) } });
+    } finally {
+      for (const s of streams) s.close();
+    }
   });
 });

@@ -1,16 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as zmq from 'zeromq';
 import { decodeStatsMessage, type DecodedStatsMessage } from '../../../src/stats/stats-message';
 import { run as runStats } from '../../../tools/thumbtack-stats';
 import { openStream, publish, sleep, until } from '../../helpers/harness';
-import { startZmqProxy, type ZmqProxy } from './zmq-helpers';
+import { joinedSubscriber, startZmqProxy, type ZmqProxy } from './zmq-helpers';
 
-/** Subscribes to a stats socket and keeps every message (and raw frame) it reads. */
-function statsReader(spec: string) {
-  const socket = new zmq.Subscriber({ linger: 0 });
-  socket.connect(spec);
-  socket.subscribe();
+/** Subscribes to a stats socket (resolving once joined) and keeps every message (and raw frame) it reads. */
+async function statsReader(spec: string) {
+  const socket = await joinedSubscriber(spec);
   const messages: DecodedStatsMessage[] = [];
   const frames: Buffer[] = [];
   const loop = (async () => {
@@ -48,9 +45,8 @@ describe('stats PUB socket (stats.md)', () => {
   });
 
   it('tells conn and sub for a real held stream, message for a publish, then report and the ends', async () => {
-    const reader = statsReader(proxy.stats);
+    const reader = await statsReader(proxy.stats);
     try {
-      await sleep(100); // the SUB socket's subscription reaches the PUB socket
       const from = `thumbtack_${process.pid}`;
       const s = await proxy.stream('st1');
       const conn = await reader.find((m) => m.type === 'conn' && m.fields.unavailable === undefined, 'conn');
@@ -81,9 +77,8 @@ describe('stats PUB socket (stats.md)', () => {
   });
 
   it('reports long-polls in response mode and counts http-response-sent', async () => {
-    const reader = statsReader(proxy.stats);
+    const reader = await statsReader(proxy.stats);
     try {
-      await sleep(100);
       const lp = openStream(`${proxy.url}/lp/lp1`);
       await proxy.subscribed('lp1');
       await reader.find((m) => m.type === 'sub' && m.fields.mode === 'response' && m.fields.channel === 'lp1', 'response sub');
@@ -132,9 +127,8 @@ describe('stats PUB socket (stats.md)', () => {
 describe('stats_format=json', () => {
   it('sends `<type> J<compact JSON>` frames', async () => {
     const proxy = await startZmqProxy({ config: { statsFormat: 'json' } });
-    const reader = statsReader(proxy.stats);
+    const reader = await statsReader(proxy.stats);
     try {
-      await sleep(100);
       const s = await proxy.stream('js1');
       const conn = await reader.find((m) => m.type === 'conn', 'conn');
       const raw = reader.frames.find((f) => f.toString().startsWith('conn ')) as Buffer;

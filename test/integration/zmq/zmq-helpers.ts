@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as zmq from 'zeromq';
 import { defaultConfig, type ThumbtackConfig } from '../../../src/config/config';
 import { Logger } from '../../../src/core/logger';
 import type { ZmqSpecs } from '../../../src/publish/zmq-services';
@@ -111,4 +112,22 @@ export async function startZmqProxy(opts: ZmqProxyOptions = {}): Promise<ZmqProx
 /** Resolves once a log line matches (rejects after `ms`). */
 export function logged(proxy: ZmqProxy, pattern: RegExp, ms = 5000): Promise<void> {
   return until(() => proxy.logs.some((l) => pattern.test(l)), ms, `a log line matching ${pattern}`);
+}
+
+/**
+ * A SUB socket connected to `spec` and subscribed to `prefix`, resolved once the ZMTP handshake is done and
+ * its subscription has had a moment to reach the publisher. A fixed sleep instead would let a slow machine
+ * join late and miss a message sent only once (a stats `sub` or `conn` announcement).
+ */
+export async function joinedSubscriber(spec: string, prefix = '', opts: { receiveTimeout?: number } = {}): Promise<zmq.Subscriber> {
+  const socket = new zmq.Subscriber({ linger: 0, ...opts });
+  const handshake = new Promise<boolean>((resolve) => socket.events.on('handshake', () => resolve(true)));
+  socket.connect(spec);
+  socket.subscribe(prefix);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([handshake, new Promise((resolve) => (timer = setTimeout(resolve, 10_000, false)))]);
+  clearTimeout(timer);
+  // The subscription frame follows the handshake on the same connection; give the publisher's I/O thread a turn.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  return socket;
 }
