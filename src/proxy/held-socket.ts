@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientStream } from '../hold/client-stream';
+import { flushAtEndOfTurn, joinParts, type CoalescedWriter } from './write-coalescer';
 
 /** The parts of Node's internal HTTP parser object this module touches. */
 interface NodeParser {
@@ -120,21 +121,37 @@ export function detachHeldSocket(res: ServerResponse): { socket: Socket; stream:
   return { socket, stream: new RawClientStream(socket, chunked) };
 }
 
+const CHUNKED = 1;
+const ENDED = 2;
+/** `pending` when this turn's first write has gone straight to the socket and nothing waits. */
+const WROTE_THIS_TURN = Buffer.alloc(0);
+
 /**
  * A held response written straight to its socket: each body piece is framed as one chunk when the response
  * is chunked. The frame of the last piece is kept, so an item fanned out to many subscribers is framed once
- * and the same bytes go to every socket.
+ * and the same bytes go to every socket. The first write of a turn of the event loop goes out at once;
+ * what follows it in the same turn goes out in one system call at the end of the turn (`write-coalescer.ts`).
  */
-export class RawClientStream implements ClientStream {
-  private ended = false;
+export class RawClientStream implements ClientStream, CoalescedWriter {
+  /** CHUNKED and ENDED bits (one field: every held connection carries this record). */
+  private flags: number;
+  /** Frames written this turn after its first, not yet given to the socket (or WROTE_THIS_TURN). */
+  private pending: Buffer | Buffer[] | undefined = undefined;
 
   constructor(
     private readonly socket: Socket,
-    private readonly chunked: boolean,
-  ) {}
+    chunked: boolean,
+  ) {
+    this.flags = chunked ? CHUNKED : 0;
+  }
 
   get writableLength(): number {
-    return this.socket.writableLength;
+    const pending = this.pending;
+    if (pending === undefined) return this.socket.writableLength;
+    if (!Array.isArray(pending)) return this.socket.writableLength + pending.length;
+    let bytes = this.socket.writableLength;
+    for (const part of pending) bytes += part.length;
+    return bytes;
   }
 
   get writableNeedDrain(): boolean {
@@ -142,7 +159,7 @@ export class RawClientStream implements ClientStream {
   }
 
   get writableEnded(): boolean {
-    return this.ended;
+    return (this.flags & ENDED) !== 0;
   }
 
   get destroyed(): boolean {
@@ -150,19 +167,42 @@ export class RawClientStream implements ClientStream {
   }
 
   write(data: Buffer): boolean {
-    if (this.ended || data.length === 0) return true;
-    return this.socket.write(this.chunked ? chunkFrame(data) : data);
+    if (this.flags & ENDED || data.length === 0) return true;
+    const frame = this.flags & CHUNKED ? chunkFrame(data) : data;
+    const pending = this.pending;
+    if (pending === undefined) {
+      // The turn's first write goes out now (no added latency); later ones wait for the end of the turn.
+      this.pending = WROTE_THIS_TURN;
+      flushAtEndOfTurn(this);
+      return this.socket.write(frame);
+    }
+    if (pending === WROTE_THIS_TURN) this.pending = frame;
+    else if (Array.isArray(pending)) pending.push(frame);
+    else this.pending = [pending, frame];
+    return !this.socket.writableNeedDrain;
+  }
+
+  flushPending(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending === undefined || pending === WROTE_THIS_TURN || this.socket.destroyed) return;
+    this.socket.write(Array.isArray(pending) ? joinParts(pending) : pending);
   }
 
   end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.socket.destroyed || !this.socket.writable) return; // the client is gone: nothing to end
-    if (this.chunked) this.socket.end(LAST_CHUNK);
+    if (this.flags & ENDED) return;
+    this.flags |= ENDED;
+    if (this.socket.destroyed || !this.socket.writable) {
+      this.pending = undefined;
+      return; // the client is gone: nothing to end
+    }
+    this.flushPending();
+    if (this.flags & CHUNKED) this.socket.end(LAST_CHUNK);
     else this.socket.end();
   }
 
   destroy(): void {
+    this.pending = undefined;
     this.socket.destroy();
   }
 

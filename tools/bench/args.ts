@@ -34,8 +34,10 @@ export interface BenchArgs {
   durationS?: number;
   /** Streams waiting for their response head at once, over all load processes (default 100). */
   pending?: number;
-  /** Publish rounds per run (fanout). */
+  /** Publish rounds per run (fanout, ws). */
   rounds?: number;
+  /** Unmeasured publish rounds before them (fanout, ws; default 1). */
+  warmup?: number;
   /** Load-generator processes. */
   procs?: number;
   /** A proxy already running (then no proxy is started): client base URL, e.g. http://127.0.0.1:7999. */
@@ -90,6 +92,7 @@ options:
   --concurrency N                   concurrent requests (throughput, proxy)
   --duration S                      measurement window in seconds (throughput, proxy, keepalive)
   --rounds N                        publish rounds per run (fanout, ws)
+  --warmup N                        unmeasured publish rounds first (fanout, ws; default 1)
   --batch                           fanout, ws: one publish request carrying every channel's item
   --pending N                       connections being opened at once, all load processes (default 100)
   --procs N                         load-generator processes (default: enough for N)
@@ -117,6 +120,7 @@ const INT_OPTIONS: Record<string, IntSpec & { key: keyof BenchArgs }> = {
   '--concurrency': { key: 'concurrency', min: 1, max: 5_000 },
   '--duration': { key: 'durationS', min: 1, max: 600 },
   '--rounds': { key: 'rounds', min: 1, max: 100 },
+  '--warmup': { key: 'warmup', min: 0, max: 100 },
   '--pending': { key: 'pending', min: 1, max: 5_000 },
   '--procs': { key: 'procs', min: 1, max: 32 },
   '--workers': { key: 'workers', min: 0, max: 64 },
@@ -249,6 +253,7 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
     concurrency: args.concurrency,
     durationS: args.durationS,
     rounds: args.rounds,
+    warmup: args.warmup,
     pending: args.pending,
     procs: args.procs,
     url: args.url,

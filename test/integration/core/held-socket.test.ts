@@ -115,6 +115,48 @@ describe('detachHeldSocket', () => {
     expect(held.out?.writableEnded).toBe(true);
   });
 
+  it('sends the first write of a turn at once and the rest of the turn in one socket write, in order', async () => {
+    const client = rawClient(srv.port, 'GET /s HTTP/1.1\r\nHost: x\r\n\r\n');
+    const held = await srv.next();
+    await until(() => client.received().includes('first'), 'the first chunk');
+    const writes: Buffer[] = [];
+    const realWrite = held.socket.write.bind(held.socket) as (chunk: Buffer) => boolean;
+    (held.socket as unknown as { write: (chunk: Buffer) => boolean }).write = (chunk: Buffer) => {
+      writes.push(chunk);
+      return realWrite(chunk);
+    };
+    const out = held.out as RawClientStream;
+    out.write(Buffer.from('a\n'));
+    expect(writes.map(String)).toEqual(['2\r\na\n\r\n']); // not delayed
+    out.write(Buffer.from('b\n'));
+    out.write(Buffer.from('c\n'));
+    expect(writes).toHaveLength(1);
+    expect(out.writableLength).toBe(held.socket.writableLength + 14); // the two waiting frames count as queued
+    await new Promise((r) => setImmediate(r));
+    expect(writes.map(String)).toEqual(['2\r\na\n\r\n', '2\r\nb\n\r\n2\r\nc\n\r\n']);
+    // A new turn: its first write goes out at once again; end() sends what waits before the last chunk.
+    out.write(Buffer.from('d\n'));
+    out.write(Buffer.from('e\n'));
+    out.end();
+    await client.ended;
+    const text = client.received();
+    expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe('6\r\nfirst\n\r\n2\r\na\n\r\n2\r\nb\n\r\n2\r\nc\n\r\n2\r\nd\n\r\n2\r\ne\n\r\n0\r\n\r\n');
+    expect(writes.length).toBe(4); // a, b+c, d, e (flushed by end)
+  });
+
+  it('drops what waits when the stream is destroyed', async () => {
+    const client = rawClient(srv.port, 'GET /s HTTP/1.1\r\nHost: x\r\n\r\n');
+    const held = await srv.next();
+    await until(() => client.received().includes('first'), 'the first chunk');
+    const out = held.out as RawClientStream;
+    out.write(Buffer.from('sent\n'));
+    out.write(Buffer.from('never\n'));
+    out.destroy();
+    await client.ended;
+    await new Promise((r) => setImmediate(r));
+    expect(client.received()).not.toContain('never');
+  });
+
   it('writes an HTTP/1.0 stream unframed and closes the connection at its end', async () => {
     const client = rawClient(srv.port, 'GET /s HTTP/1.0\r\n\r\n');
     const held = await srv.next();

@@ -32,6 +32,14 @@ describe('parseBenchArgs', () => {
     expect(a.pending).toBe(50);
   });
 
+  it('takes --warmup rounds, 0 included, and leaves the default to the scenario', () => {
+    expect(parsed(['fanout']).warmup).toBeUndefined();
+    expect(parsed(['fanout', '--warmup', '0']).warmup).toBe(0);
+    expect(parsed(['ws', '--warmup=2', '--rounds', '5'])).toEqual(expect.objectContaining({ warmup: 2, rounds: 5 }));
+    expect(failure(['fanout', '--warmup', '-1']).code).toBe('BENCH_ARG_INVALID');
+    expect(failure(['fanout', '--warmup', '101']).code).toBe('BENCH_ARG_RANGE');
+  });
+
   it('accepts a running proxy with all its URLs and pids', () => {
     const a = parsed(['proxy', '--url', 'http://127.0.0.1:7999/', '--publish-url', 'http://127.0.0.1:5561', '--backend-port', '8080', '--pid', '12', '--pid', '13']);
     expect(a.url).toBe('http://127.0.0.1:7999');

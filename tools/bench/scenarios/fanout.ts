@@ -3,26 +3,28 @@
  * channel (one HTTP publish each, timestamped when written; with --batch one publish carrying them all) and
  * waits until all S deliveries arrived.
  * Reports deliveries per second (S over the time from the first publish to the last arrival, median of the
- * rounds) and publish-to-arrival latency percentiles over all rounds of the run.
+ * rounds) and publish-to-arrival latency percentiles over all rounds of the run. The first `warmup` rounds
+ * (default 1) run the same way and are not counted: they measure JIT compilation, not the steady state.
  */
 import type { BenchArgs } from '../args';
 import { pendingPerProc, procsFor, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
 import { publishRounds } from './publish-rounds';
 
-const DEFAULTS = { n: 10_000, channels: 100, rounds: 3, publishConnections: 4 };
+const DEFAULTS = { n: 10_000, channels: 100, rounds: 3, warmup: 1, publishConnections: 4 };
 
 function params(args: BenchArgs) {
   return {
     subscribers: args.n ?? DEFAULTS.n,
     channels: args.channels ?? DEFAULTS.channels,
     rounds: args.rounds ?? DEFAULTS.rounds,
+    warmup: args.warmup ?? DEFAULTS.warmup,
     publish_connections: args.batch ? 1 : DEFAULTS.publishConnections,
     batch: args.batch ? 1 : 0,
   };
 }
 
 async function run(ctx: ScenarioContext): Promise<RunMetrics> {
-  const { subscribers, channels, rounds } = params(ctx.args);
+  const { subscribers, channels, rounds, warmup } = params(ctx.args);
   const opened = await ctx.fleet.openStreams({
     port: ctx.target.proxyPort,
     hostHeader: '127.0.0.1',
@@ -39,6 +41,7 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   const figures = await publishRounds(ctx, {
     channels: Array.from({ length: channels }, (_, i) => `f${i}`),
     rounds,
+    warmup,
     expected: opened.established,
     format: 'http-stream',
     batch: ctx.args.batch,

@@ -2,7 +2,8 @@
  * Publish rounds, shared by `fanout` and `ws`: each round publishes one stamped item per channel (one HTTP
  * publish each over a few connections, or with `batch` one publish carrying them all) and waits until every
  * subscriber got it. Delivery rate per round = deliveries over the time from the first publish to the last
- * arrival; latency = arrival time minus the stamp written into the item.
+ * arrival; latency = arrival time minus the stamp written into the item. Warm-up rounds come first and are
+ * left out of every figure.
  */
 import { latencySummary, median } from '../stats';
 import { cpuWindow, pollUntil, publishBatch, publishEach, sleep, type RunMetrics, type ScenarioContext } from '../scenario-kit';
@@ -12,6 +13,8 @@ export interface RoundsPlan {
   /** Channel names, one item each per round. */
   channels: readonly string[];
   rounds: number;
+  /** Rounds run first and not counted (the proxy's JIT warms up on the delivery path). */
+  warmup: number;
   /** Deliveries a round waits for (the subscribers established). */
   expected: number;
   format: PublishFormat;
@@ -30,28 +33,32 @@ export async function publishRounds(ctx: ScenarioContext, plan: RoundsPlan): Pro
   const latencies: number[] = [];
   let delivered = 0;
   let publishFailed = 0;
-  const cpu = cpuWindow(ctx.target.pids);
+  let cpu = cpuWindow(ctx.target.pids);
   let busyMs = 0;
   let publishMs = 0;
-  for (let round = 0; round < plan.rounds; round++) {
+  for (let round = 0; round < plan.warmup + plan.rounds; round++) {
+    const counted = round >= plan.warmup;
     const burst = plan.batch
       ? await publishBatch(ctx.target.publishPort, plan.channels, 30_000, plan.format)
       : await publishEach(ctx.target.publishPort, plan.channels, plan.publishConnections, 30_000, plan.format);
-    publishFailed += burst.failed;
-    publishMs += burst.endedAt - burst.startedAt;
     const got = await pollUntil(
       () => ctx.fleet.collect(false),
       (c) => c.deliveries >= plan.expected,
       { everyMs: 20, timeoutMs: 60_000, stallMs: 10_000, key: (c) => c.deliveries },
     );
     const final = await ctx.fleet.collect(true);
+    const windowMs = final.lastArrival - burst.startedAt;
+    const label = counted ? `round ${round - plan.warmup + 1}` : `warm-up round ${round + 1}`;
+    ctx.note(`${label}: ${final.deliveries}/${plan.expected} delivered (${got.deliveries} seen) in ${windowMs.toFixed(0)} ms`);
+    await sleep(500);
+    if (round + 1 === plan.warmup) cpu = cpuWindow(ctx.target.pids); // the CPU window starts with the counted rounds
+    if (!counted) continue;
+    publishFailed += burst.failed;
+    publishMs += burst.endedAt - burst.startedAt;
     delivered += final.deliveries;
     latencies.push(...final.latencies);
-    const windowMs = final.lastArrival - burst.startedAt;
     busyMs += windowMs;
     rates.push(final.deliveries > 0 && windowMs > 0 ? (final.deliveries * 1000) / windowMs : NaN);
-    ctx.note(`round ${round + 1}: ${final.deliveries}/${plan.expected} delivered (${got.deliveries} seen) in ${windowMs.toFixed(0)} ms`);
-    await sleep(500);
   }
   const lat = latencySummary(latencies);
   return {

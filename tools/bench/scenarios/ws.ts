@@ -11,13 +11,14 @@ import { WS_PATH_PREFIX } from '../ws-events';
 import { openAndHold } from './hold-phase';
 import { publishRounds } from './publish-rounds';
 
-const DEFAULTS = { n: 5_000, channels: 100, rounds: 3, holdS: 3, publishConnections: 4 };
+const DEFAULTS = { n: 5_000, channels: 100, rounds: 3, warmup: 1, holdS: 3, publishConnections: 4 };
 
 function params(args: BenchArgs) {
   return {
     clients: args.n ?? DEFAULTS.n,
     channels: args.channels ?? DEFAULTS.channels,
     rounds: args.rounds ?? DEFAULTS.rounds,
+    warmup: args.warmup ?? DEFAULTS.warmup,
     pending: args.pending ?? DEFAULT_PENDING,
     hold_s: DEFAULTS.holdS,
     publish_connections: args.batch ? 1 : DEFAULTS.publishConnections,
@@ -26,7 +27,7 @@ function params(args: BenchArgs) {
 }
 
 async function run(ctx: ScenarioContext): Promise<RunMetrics> {
-  const { clients, channels, rounds, hold_s: holdS } = params(ctx.args);
+  const { clients, channels, rounds, warmup, hold_s: holdS } = params(ctx.args);
   const requestsBefore = await ctx.backend.requests();
   const held = await openAndHold(ctx, { kind: 'ws', n: clients, channels, pathPrefix: WS_PATH_PREFIX, channelPrefix: 'w', holdS });
   // The subscriptions were made while holding (≥ 4 s ago); a short pause more for Pushpin's handler.
@@ -34,6 +35,7 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   const figures = await publishRounds(ctx, {
     channels: Array.from({ length: channels }, (_, i) => `w${i}`),
     rounds,
+    warmup,
     expected: held.opened.established,
     format: 'ws-message',
     batch: ctx.args.batch,
