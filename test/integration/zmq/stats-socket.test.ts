@@ -124,6 +124,40 @@ describe('stats PUB socket (stats.md)', () => {
   });
 });
 
+describe('stats messages no reader wants', () => {
+  it('are neither encoded nor sent: only the types a reader subscribed to go out', async () => {
+    const proxy = await startZmqProxy();
+    const socket = proxy.thumbtack.zmq.statsSocket;
+    if (!socket) throw new Error('no stats socket');
+    try {
+      const unreadBefore = socket.unread;
+      const lonely = await proxy.stream('nr1');
+      await until(() => socket.unread > unreadBefore, 5000, 'an unread conn message');
+      lonely.close();
+
+      const frames: Buffer[] = [];
+      const reader = await joinedSubscriber(proxy.stats, 'conn');
+      const loop = (async () => {
+        for await (const [frame] of reader) frames.push(frame as Buffer);
+      })();
+      try {
+        // `sub`, `activity` and `counts` are still unread; `conn` now goes out.
+        const unreadAtJoin = socket.unread;
+        const s = await proxy.stream('nr2');
+        await until(() => frames.some((f) => f.toString('latin1').startsWith('conn T')), 5000, 'a conn frame');
+        await until(() => socket.unread > unreadAtJoin, 5000, 'an unread sub message');
+        expect(frames.every((f) => f.toString('latin1').startsWith('conn T'))).toBe(true);
+        s.close();
+      } finally {
+        reader.close();
+        await loop;
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 describe('stats_format=json', () => {
   it('sends `<type> J<compact JSON>` frames', async () => {
     const proxy = await startZmqProxy({ config: { statsFormat: 'json' } });
