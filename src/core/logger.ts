@@ -47,6 +47,19 @@ function textSink(sink: LogSink): LogSink {
   };
 }
 
+let stampMs = -1;
+let stamp = '';
+
+/** pino's `isoTime`, made once per millisecond (a busy proxy logs many lines per millisecond). */
+function isoTimeOncePerMs(): string {
+  const now = Date.now();
+  if (now !== stampMs) {
+    stampMs = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
+}
+
 export class Logger {
   private readonly pino: pino.Logger;
 
@@ -64,7 +77,7 @@ export class Logger {
           level: PINO_LEVELS[level],
           base: fields,
           messageKey: 'msg',
-          timestamp: pino.stdTimeFunctions.isoTime,
+          timestamp: isoTimeOncePerMs,
           formatters: { level: (label) => ({ level: label }) },
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
         },

@@ -12,7 +12,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientStream } from '../hold/client-stream';
-import { flushAtEndOfTurn, joinParts, type CoalescedWriter } from './write-coalescer';
+import { flushAtEndOfTurn, type EndOfTurnWriter } from '../core/end-of-turn';
+import { joinParts } from './write-coalescer';
 
 /** The parts of Node's internal HTTP parser object this module touches. */
 interface NodeParser {
@@ -132,7 +133,7 @@ const WROTE_THIS_TURN = Buffer.alloc(0);
  * and the same bytes go to every socket. The first write of a turn of the event loop goes out at once;
  * what follows it in the same turn goes out in one system call at the end of the turn (`write-coalescer.ts`).
  */
-export class RawClientStream implements ClientStream, CoalescedWriter {
+export class RawClientStream implements ClientStream, EndOfTurnWriter {
   /** CHUNKED and ENDED bits (one field: every held connection carries this record). */
   private flags: number;
   /** Frames written this turn after its first, not yet given to the socket (or WROTE_THIS_TURN). */

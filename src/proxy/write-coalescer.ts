@@ -1,34 +1,10 @@
 /**
  * Write coalescing for held sockets: after a socket's first write in a turn of the event loop, what else is
- * written to it in that turn goes to the kernel together, in one system call, when the turn's I/O has been
- * handled (`setImmediate`). A channel published to k times in one turn then costs each subscriber two
+ * written to it in that turn goes to the kernel together, in one system call, at the end of the turn
+ * (`core/end-of-turn.ts`). A channel published to k times in one turn then costs each subscriber two
  * writes instead of k; on loopback a small write is the most expensive step of a delivery. The first write
  * is not delayed, and a turn with one item per socket costs an array push.
  */
-
-/** Something with bytes waiting for the end of the turn. */
-export interface CoalescedWriter {
-  flushPending(): void;
-}
-
-let queue: CoalescedWriter[] = [];
-let scheduled = false;
-
-/** Calls `writer.flushPending()` at the end of this turn; once per turn per writer (at its first write). */
-export function flushAtEndOfTurn(writer: CoalescedWriter): void {
-  queue.push(writer);
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(flushAll);
-  }
-}
-
-function flushAll(): void {
-  scheduled = false;
-  const writers = queue;
-  queue = [];
-  for (const writer of writers) writer.flushPending();
-}
 
 let lastParts: Buffer[] | undefined;
 let lastJoined: Buffer | undefined;
