@@ -54,6 +54,8 @@ export class WorkerPool {
   async start(): Promise<number[]> {
     const entry = workerEntryPoint();
     if (!existsSync(entry)) throw new Error(`worker entry point ${entry} is missing: run npm run build`);
+    // Read by node:cluster at its first setupPrimary and fixed from then on (one supervisor per process).
+    cluster.schedulingPolicy = this.setup.config.workerAccept === 'kernel' ? cluster.SCHED_NONE : cluster.SCHED_RR;
     cluster.setupPrimary({ exec: entry, args: [], silent: false });
     const ready = Array.from({ length: this.count }, () => this.fork());
     const ports = await Promise.all(ready);

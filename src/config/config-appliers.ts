@@ -170,6 +170,16 @@ export const APPLIERS: readonly Applier[] = [
   { section: 'proxy', key: 'sig_key', apply: text('sigKey') },
   { section: 'proxy', key: 'upstream_key', apply: text('upstreamKey') },
   { section: 'proxy', key: 'workers', apply: int('workers', 0) },
+  {
+    section: 'proxy',
+    key: 'worker_accept',
+    apply: scalar((t, { config }) => {
+      if (t === 'round-robin' || t === 'kernel') config.workerAccept = t;
+      else if (t === '') config.workerAccept = 'round-robin';
+      else return `expected round-robin or kernel, got '${t}'`;
+      return undefined;
+    }),
+  },
   { section: 'proxy', key: 'stats_report_interval', apply: int('statsReportInterval', 0) },
   { section: 'proxy', key: 'prometheus_port', apply: prometheusPort },
   { section: 'proxy', key: 'prometheus_prefix', apply: prometheusPrefix },

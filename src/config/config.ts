@@ -123,6 +123,12 @@ export interface ThumbtackConfig {
   historyMaxBytes: number;
   /** Worker processes; 0 = one per core (decided by the caller). */
   workers: number;
+  /**
+   * Thumbtack: how workers get new connections: `round-robin`, the supervisor accepts each and hands it to
+   * the next worker (even, but every connection crosses the supervisor), or `kernel`, every worker accepts
+   * on the shared socket itself (no hand-off, but the kernel may favour some workers).
+   */
+  workerAccept: 'round-robin' | 'kernel';
 }
 
 export interface ConfigProblem {
@@ -199,6 +205,7 @@ export function defaultConfig(configDir: string): ThumbtackConfig {
     historyMaxAge: 600,
     historyMaxBytes: 67108864,
     workers: 0,
+    workerAccept: 'round-robin',
   };
 }
 

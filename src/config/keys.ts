@@ -98,6 +98,7 @@ export const CONFIG_KEYS: Record<SectionName, Readonly<Record<string, KeyStatus>
     prometheus_prefix: 'implemented', // [handler] wins
     ipc_file_mode: 'not-yet',
     workers: 'implemented', // Thumbtack: worker processes (Pushpin 1.39+: threads)
+    worker_accept: 'implemented', // Thumbtack: round-robin or kernel accept across workers
   },
   handler: {
     ...all(INTERNAL_HANDLER, 'no-equivalent'),

@@ -14,6 +14,8 @@ export type TargetName = 'thumbtack' | 'pushpin';
 
 /** `raised`: Pushpin's message_rate/message_hwm keys are left out (no limit); `shipped`: 2500/s and 25000. */
 export type PushpinLimits = 'raised' | 'shipped';
+/** Thumbtack's `worker_accept`. */
+export type WorkerAccept = 'round-robin' | 'kernel';
 
 export interface BenchArgs {
   scenario: Scenario;
@@ -51,6 +53,8 @@ export interface BenchArgs {
   pushpinLimits: PushpinLimits;
   /** `workers=` written to Thumbtack's generated config when given. */
   workers?: number;
+  /** `worker_accept=` written to Thumbtack's generated config when given. */
+  workerAccept?: WorkerAccept;
   /** Thumbtack tree to run (its bin/thumbtack.js and built dist/); default: this repository. */
   thumbtackDir?: string;
   /** Folder for `node --cpu-prof` output of the Thumbtack process. */
@@ -101,6 +105,7 @@ options:
                                     process (Pushpin is not signalled: its plain RSS)
   --pushpin-limits raised|shipped   Pushpin message_rate/message_hwm (default raised = no limit)
   --workers N                       Thumbtack workers= in its generated config
+  --worker-accept round-robin|kernel  Thumbtack worker_accept= (how workers get new connections)
   --cpu-prof DIR                    run Thumbtack under node --cpu-prof, profiles in DIR
   --thumbtack-dir DIR               the Thumbtack tree to run (built; default this repository)
   --log-level N                     log_level in both generated configs (default 2, as shipped)
@@ -201,6 +206,14 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
         args.pushpinLimits = value;
         break;
       }
+      case '--worker-accept': {
+        const value = words[++i];
+        if (value !== 'round-robin' && value !== 'kernel') {
+          return fail('BENCH_ARG_INVALID', `--worker-accept: expected round-robin or kernel, got ${JSON.stringify(value ?? '')}`);
+        }
+        args.workerAccept = value;
+        break;
+      }
       case '--url':
       case '--publish-url': {
         const value = decodeUrl(word, words[++i]);
@@ -262,6 +275,7 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
     backendPort: args.backendPort,
     pushpinLimits: args.pushpinLimits ?? 'raised',
     workers: args.workers,
+    workerAccept: args.workerAccept,
     cpuProf: args.cpuProf,
     thumbtackDir: args.thumbtackDir,
     logLevel: args.logLevel ?? 2,

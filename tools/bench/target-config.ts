@@ -2,7 +2,7 @@
  * The configuration both systems are measured with: a copy of Pushpin's shipped pushpin.conf with only the
  * keys a private, loopback-only instance needs rewritten. Pure: text in, text out.
  */
-import type { PushpinLimits, TargetName } from './args';
+import type { PushpinLimits, TargetName, WorkerAccept } from './args';
 
 export interface ConfigEdit {
   section: string;
@@ -91,6 +91,8 @@ export interface InstanceSettings {
   logLevel: number;
   pushpinLimits: PushpinLimits;
   workers?: number;
+  /** Thumbtack's `worker_accept` when given. */
+  workerAccept?: WorkerAccept;
   /** Client connections the scenario will hold (`--n`); above `shippedMaxconn`, client_maxconn is raised. */
   connections?: number;
   /** `client_maxconn` of the base config (default `SHIPPED_CLIENT_MAXCONN`). */
@@ -130,6 +132,7 @@ export function instanceEdits(s: InstanceSettings): ConfigEdit[] {
     edits.push({ section: 'runner', key: 'client_maxconn', value: String(s.connections + MAXCONN_HEADROOM) });
   }
   if (s.target === 'thumbtack' && s.workers !== undefined) edits.push({ section: 'proxy', key: 'workers', value: String(s.workers) });
+  if (s.target === 'thumbtack' && s.workerAccept !== undefined) edits.push({ section: 'proxy', key: 'worker_accept', value: s.workerAccept });
   return edits;
 }
 

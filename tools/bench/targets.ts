@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { PushpinLimits, TargetName } from './args';
+import type { PushpinLimits, TargetName, WorkerAccept } from './args';
 import { track, untrack } from './children';
 import { processTree } from './proc-stats';
 import { editIni, iniValue, instanceEdits, offsetPorts, routesFile, SHIPPED_CLIENT_MAXCONN } from './target-config';
@@ -168,6 +168,7 @@ export interface TargetOptions {
   logLevel: number;
   pushpinLimits: PushpinLimits;
   workers?: number;
+  workerAccept?: WorkerAccept;
   cpuProf?: string;
   /** Thumbtack tree whose bin/thumbtack.js runs; default REPO_ROOT. */
   thumbtackDir?: string;
@@ -197,6 +198,7 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
     logLevel: opts.logLevel,
     pushpinLimits: opts.pushpinLimits,
     workers: opts.workers,
+    workerAccept: opts.workerAccept,
     connections: opts.connections,
     shippedMaxconn,
   });

@@ -111,6 +111,16 @@ describe('--gc', () => {
   });
 });
 
+describe('--worker-accept', () => {
+  it('takes round-robin or kernel, and is absent unless given', () => {
+    expect(parsed(['connect']).workerAccept).toBeUndefined();
+    expect(parsed(['connect', '--worker-accept', 'kernel']).workerAccept).toBe('kernel');
+    expect(parsed(['connect', '--worker-accept', 'round-robin']).workerAccept).toBe('round-robin');
+    expect(failure(['connect', '--worker-accept', 'random']).message).toMatch(/--worker-accept: expected round-robin or kernel, got "random"/);
+    expect(USAGE).toContain('--worker-accept');
+  });
+});
+
 describe('decodeInt', () => {
   it('bounds and digits', () => {
     expect(decodeInt('--x', '7', { min: 1, max: 9 })).toEqual({ ok: true, value: 7 });

@@ -70,6 +70,10 @@ describe('instanceEdits', () => {
     expect(plain).not.toContain('workers');
     const two = editIni(SHIPPED, instanceEdits({ ...base, target: 'thumbtack', pushpinLimits: 'raised', workers: 2 }));
     expect(two).toMatch(/\[proxy\][^[]*workers=2/);
+    expect(two).not.toContain('worker_accept');
+    const kernel = editIni(SHIPPED, instanceEdits({ ...base, target: 'thumbtack', pushpinLimits: 'raised', workers: 2, workerAccept: 'kernel' }));
+    expect(kernel).toMatch(/\[proxy\][^[]*worker_accept=kernel/);
+    expect(editIni(SHIPPED, instanceEdits({ ...base, target: 'pushpin', pushpinLimits: 'raised', workerAccept: 'kernel' }))).not.toContain('worker_accept');
   });
 
   it('raises client_maxconn to N + 1000 for both targets only when N exceeds the shipped value', () => {

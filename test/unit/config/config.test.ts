@@ -191,6 +191,7 @@ describe('buildConfig: values', () => {
         'sig_key="base64:a,b="',
         'upstream_key=file:up.pem',
         'workers=4',
+        'worker_accept=kernel',
       ].join('\n'),
     );
     expect(c).toMatchObject({
@@ -213,7 +214,9 @@ describe('buildConfig: values', () => {
       sigKey: 'base64:a,b=',
       upstreamKey: 'file:up.pem',
       workers: 4,
+      workerAccept: 'kernel',
     });
+    expect(good('[proxy]\nworkers=2').workerAccept).toBe('round-robin');
     expect(good('[proxy]\nset_x_forwarded_protocol=false').setXForwardedProtocol).toBe('off');
     expect(good('[runner]\nhttp_port=').httpPorts).toEqual([]);
     expect(good('[runner]\nlog_level=3,handler:1').logLevel).toBe(3);
@@ -350,6 +353,7 @@ describe('buildConfig: errors', () => {
       ['[runner]\nlog_level=loud', "bad value for 'log_level' in [runner]: log level expected an integer, got 'loud'"],
       ['[handler]\nprometheus_port=localhost', "bad value for 'prometheus_port' in [handler]: expected [addr:]port or ipc://<path>: expected a port number (1-65535), got 'localhost' in 'localhost'"],
       ['[proxy]\nworkers=-2', "bad value for 'workers' in [proxy]: must be 0-2147483647, got -2"],
+      ['[proxy]\nworker_accept=random', "bad value for 'worker_accept' in [proxy]: expected round-robin or kernel, got 'random'"],
       // Seconds that times 1000 would pass the timer wheel's range are refused (Pushpin reads a 32-bit int).
       ['[handler]\nsubscription_linger=99999999999', "bad value for 'subscription_linger' in [handler]: must be 0-2147483647, got 99999999999"],
     ];
