@@ -73,6 +73,8 @@ describe('worker_accept', () => {
     );
     const child = startChild(process.execPath, ['bin/thumbtack.js', '--config', join(dir, 'p.conf'), '--port', `127.0.0.1:${port}`, '--route', `* 127.0.0.1:${backend.port}`]);
     running.push(child);
+    // Logged once every worker listens (the port answers as soon as the first one does).
+    await child.waitForOutput(/thumbtack started/, 20000);
     await waitForPort(port, 20000);
     return { child, port };
   }
