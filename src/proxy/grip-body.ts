@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Instruction } from '../grip/types';
 import { responseFilters } from '../hold/filters';
+import { joinChunks } from '../core/join-chunks';
 
 /** A GRIP body read up to a limit. */
 export type GripBody =
@@ -33,10 +34,10 @@ export function readGripBody(stream: IncomingMessage, limit: number): Promise<Gr
       size += chunk.length;
       if (size > limit) {
         stream.pause();
-        done({ kind: 'over', head: Buffer.concat(chunks) });
+        done({ kind: 'over', head: joinChunks(chunks) });
       }
     };
-    const onEnd = (): void => done({ kind: 'complete', body: Buffer.concat(chunks) });
+    const onEnd = (): void => done({ kind: 'complete', body: joinChunks(chunks) });
     const onFailed = (): void => done({ kind: 'failed' });
     stream.on('data', onData);
     stream.once('end', onEnd);

@@ -18,6 +18,7 @@ import { applyCors } from './cors';
 import { readGripBody, streamsOverLimit } from './grip-body';
 import { startLongPoll, startStream, writeStreamHead } from './hold-start';
 import type { ProxyContext } from './proxy-context';
+import { joinChunks } from '../core/join-chunks';
 
 const PROXY_ERROR = 'Error while proxying to origin.';
 
@@ -309,7 +310,7 @@ export class HttpSession implements LongPollOwner {
     response.once('end', () => {
       if (ended) return;
       ended = true;
-      sendComplete(this.res, code, reason, out, Buffer.concat(chunks));
+      sendComplete(this.res, code, reason, out, joinChunks(chunks));
     });
     setImmediate(() => {
       if (ended) return;

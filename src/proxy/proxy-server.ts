@@ -11,6 +11,7 @@ import { sendComplete, sendTextError } from './client-writer';
 import { HttpSession } from './http-session';
 import type { ProxyContext } from './proxy-context';
 import { testHandler } from './test-handler';
+import { joinChunks } from '../core/join-chunks';
 
 /** The route table in force; replaced as a whole when the routes file is reloaded. */
 export interface RouteTableRef {
@@ -221,7 +222,7 @@ export class ProxyServer {
     });
     const bodyDone = new Promise<void>((resolve) => {
       req.once('end', () => {
-        if (!info.bodyTooLarge) info.body = Buffer.concat(chunks);
+        if (!info.bodyTooLarge) info.body = joinChunks(chunks);
         resolve();
       });
       req.once('close', () => resolve());

@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger';
 import type { PublishItem } from './item-types';
 import { authChallenges, checkPublishAuth, type PublishAuth } from './publish-auth';
 import { decodePublishBody, negotiateResponseFormat } from './publish-request';
+import { joinChunks } from '../core/join-chunks';
 
 export interface HttpIntakeOptions {
   maxHeadersSize: number;
@@ -120,7 +121,7 @@ export class HttpIntake {
         this.opts.onRecover();
         return success(res, format, 'Updated');
       }
-      const decoded = decodePublishBody(Buffer.concat(chunks));
+      const decoded = decodePublishBody(joinChunks(chunks));
       if (!decoded.ok) {
         this.opts.logger.info('publish rejected', { reason: decoded.error.message });
         return reply(res, 400, 'Bad Request', decoded.error.message + '\n');
