@@ -125,6 +125,31 @@ function isAlive(pid: number): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The Host of the extra route to Pushpin's test target (see `warmUpHolds`). */
+const WARMUP_HOST = 'thumbtack-warmup.invalid';
+
+/**
+ * Opens a stream held by Pushpin's test target on `channel` and resolves once the stats socket announced
+ * its subscription (`announced`), or false after `ms`. The stream is closed either way.
+ */
+async function heldAndAnnounced(httpPort: number, channel: string, announced: () => boolean, ms: number): Promise<boolean> {
+  const socket = net.connect(httpPort, '127.0.0.1', () =>
+    socket.write(`GET /stream?channel=${channel} HTTP/1.1\r\nHost: ${WARMUP_HOST}\r\n\r\n`),
+  );
+  socket.on('data', () => undefined);
+  socket.on('error', () => undefined);
+  try {
+    const deadline = Date.now() + ms;
+    while (!announced()) {
+      if (Date.now() > deadline || socket.destroyed) return false;
+      await sleep(20);
+    }
+    return true;
+  } finally {
+    socket.destroy();
+  }
+}
+
 /**
  * Starts Pushpin with the given route lines. Fails (throws) with a clear message when Pushpin is not
  * installed. Resolves once the client port and the HTTP publish port accept connections and the stats
@@ -143,7 +168,8 @@ export async function startPushpin(routes: readonly string[]): Promise<PushpinIn
   const dir = mkdtempSync(join(tmpdir(), 'thumbtack-conformance-'));
   mkdirSync(join(dir, 'run'));
   mkdirSync(join(dir, 'log'));
-  writeFileSync(join(dir, 'routes'), routes.join('\n') + '\n');
+  // One more route, for a host no test uses: Pushpin's built-in test target, to warm up the hold path.
+  writeFileSync(join(dir, 'routes'), [...routes, `${WARMUP_HOST} test`].join('\n') + '\n');
   const { httpPort, portOffset } = await choosePorts();
   const confFile = join(dir, 'pushpin.conf');
   writeFileSync(confFile, pushpinConfig(readFileSync(PUSHPIN_CONF, 'utf8'), { dir, httpPort, portOffset }));
@@ -248,6 +274,14 @@ export async function startPushpin(routes: readonly string[]): Promise<PushpinIn
         socket.on('error', () => resolve());
       });
       await sleep(50);
+    }
+    // A client port and stats socket that answer do not make a hold path that works: right after start
+    // Pushpin may answer a hold with an error while its proxy and handler connect (CI saw a test's first
+    // stream never subscribed). Hold a test-target stream until its subscription is announced.
+    for (let attempt = 1; ; attempt++) {
+      const channel = `warmup-${attempt}`;
+      if (await heldAndAnnounced(httpPort, channel, () => subscriptions.has(channel), 3000)) break;
+      if (Date.now() - start > 60_000) throw new Error('Pushpin never announced a held stream on its stats socket');
     }
     return {
       url: `http://127.0.0.1:${httpPort}`,

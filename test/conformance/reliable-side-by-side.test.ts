@@ -51,7 +51,7 @@ describe('reliable delivery: Thumbtack and Pushpin 1.36 side by side', () => {
     });
     backend.on('/unheld', (_q, res, url) => reply(res, { 'Content-Type': 'text/plain', 'X-Kept': 'k', 'Grip-Link': `</chain2?side=${url.searchParams.get('side')}>; rel=next` }, 'part1\n'));
     backend.on('/chain2', (_q, res) => reply(res, { 'Grip-Hold': 'stream', 'Grip-Channel': 'chain' }, 'part2\n'));
-  }, 20000);
+  }, 90_000); // Pushpin may take a while to hold its first stream on a busy machine (startPushpin)
 
   afterAll(async () => {
     await Promise.all([pushpin?.close(), proxy?.close()]);
