@@ -1,4 +1,5 @@
 import * as zmq from 'zeromq';
+import { flushAtEndOfTurn, type EndOfTurnWriter } from '../core/end-of-turn';
 import type { Logger } from '../core/logger';
 import type { Bus } from '../publish/bus';
 import { encodePublishItemTnet } from '../publish/item-encoder';
@@ -17,7 +18,9 @@ import { prepareSpec, SendQueue } from '../publish/zmq-util';
  * those of its channels. Filtering at the publisher would race with new holds: a client sees its stream
  * open as soon as the worker registers it, and a publish right after could reach the XPUB before the
  * worker's channel subscription does, and be lost. Pushpin has no such window; neither does this bus.
- * Messages are `[channel, item as bare tnetstring, accepted-at ms]`.
+ * The items published in one turn of the supervisor's event loop travel in one message (up to
+ * `MAX_BATCH_ITEMS`): `['', channel, item as bare tnetstring, accepted-at ms, channel, item, accepted-at,
+ * ...]`. One ZeroMQ send per item cost the supervisor ~40 µs each, and every worker a receive.
  */
 
 /** Subscription topics that are not channels: everything (``) and a worker's start-up marker. */
@@ -28,11 +31,15 @@ export function workerMarker(id: string): string {
   return MARKER_PREFIX + id;
 }
 
-/** Items waiting to be sent before new ones are dropped (and counted). */
+/** Messages (batches of items) waiting to be sent before new ones are dropped (and counted). */
 const SEND_QUEUE_LIMIT = 100_000;
+/** Items in one bus message at most. */
+const MAX_BATCH_ITEMS = 1024;
+/** The first frame of every bus message: empty, which every worker's everything-subscription matches. */
+const ITEMS_TOPIC = Buffer.alloc(0);
 
 /** The supervisor's side: publishes, and knows which channels any worker wants. */
-export class ZmqBusServer implements Bus {
+export class ZmqBusServer implements Bus, EndOfTurnWriter {
   private readonly socket = new zmq.XPublisher({ linger: 0, sendHighWaterMark: 0 });
   private readonly queue: SendQueue;
   private readonly channels = new Set<string>();
@@ -40,6 +47,9 @@ export class ZmqBusServer implements Bus {
   private readonly markersSeen = new Set<string>();
   private readonly markerWaiters = new Map<string, () => void>();
   private closed = false;
+  /** Frames of the message being gathered this turn, and how many items they hold. */
+  private batch: Buffer[] = [ITEMS_TOPIC];
+  private batchItems = 0;
 
   constructor(
     private readonly endpoint: string,
@@ -57,10 +67,21 @@ export class ZmqBusServer implements Bus {
   publish(items: readonly PublishItem[]): void {
     if (this.closed) return;
     for (const item of items) {
-      const acceptedAt = Buffer.from(String(item.acceptedAt ?? 0));
-      if (!this.queue.push([Buffer.from(item.channel), encodePublishItemTnet(item), acceptedAt])) {
-        this.logger.warn('bus queue full; item dropped', { channel: item.channel, dropped: this.queue.dropped });
-      }
+      if (this.batchItems === 0) flushAtEndOfTurn(this);
+      this.batch.push(Buffer.from(item.channel), encodePublishItemTnet(item), Buffer.from(String(item.acceptedAt ?? 0)));
+      if (++this.batchItems >= MAX_BATCH_ITEMS) this.flushPending();
+    }
+  }
+
+  /** Hands the items gathered this turn to the send queue as one message. */
+  flushPending(): void {
+    if (this.batchItems === 0) return;
+    const frames = this.batch;
+    const count = this.batchItems;
+    this.batch = [ITEMS_TOPIC];
+    this.batchItems = 0;
+    if (!this.queue.push(frames)) {
+      this.logger.warn('bus queue full; items dropped', { items: count, droppedMessages: this.queue.dropped });
     }
   }
 
@@ -86,10 +107,12 @@ export class ZmqBusServer implements Bus {
 
   /** Resolves once everything published so far was handed to ZeroMQ. */
   flushed(): Promise<void> {
+    this.flushPending();
     return this.queue.idle();
   }
 
   async close(): Promise<void> {
+    this.flushPending();
     this.closed = true;
     await this.queue.idle();
     this.socket.close();
@@ -174,20 +197,27 @@ export class ZmqBusClient implements Bus {
     this.socket.close();
   }
 
+  private receive(channelFrame: Buffer, payload: Buffer, acceptedAt: Buffer): void {
+    const channel = channelFrame.toString('utf8');
+    if (!this.channels.has(channel)) return; // every item comes; this worker keeps its channels'
+    const decoded = decodePullMessage(payload, channel);
+    if (!decoded.ok) {
+      this.logger.error('undecodable item on the bus', { channel, reason: decoded.error.message });
+      return;
+    }
+    const at = Number(acceptedAt.toString());
+    if (at > 0) decoded.value.acceptedAt = at;
+    for (const handler of this.itemHandlers) handler(decoded.value);
+  }
+
   private async readItems(): Promise<void> {
     try {
-      for await (const [topic, payload, acceptedAt] of this.socket) {
-        if (!topic || !payload) continue;
-        const channel = topic.toString('utf8');
-        if (!this.channels.has(channel)) continue; // every item comes; this worker keeps its channels'
-        const decoded = decodePullMessage(payload, channel);
-        if (!decoded.ok) {
-          this.logger.error('undecodable item on the bus', { channel, reason: decoded.error.message });
+      for await (const frames of this.socket) {
+        if ((frames.length - 1) % 3 !== 0) {
+          this.logger.error('malformed bus message', { frames: frames.length });
           continue;
         }
-        const at = Number(acceptedAt?.toString() ?? '0');
-        if (at > 0) decoded.value.acceptedAt = at;
-        for (const handler of this.itemHandlers) handler(decoded.value);
+        for (let i = 1; i + 2 < frames.length; i += 3) this.receive(frames[i] as Buffer, frames[i + 1] as Buffer, frames[i + 2] as Buffer);
       }
     } catch (err) {
       if (!this.closed) this.logger.error('bus reader stopped', { error: String(err) });
