@@ -70,6 +70,16 @@ const text = (field: FieldsOf<string>): Apply => set(field, (t) => ({ ok: true, 
 const nonEmpty = (field: FieldsOf<string>): Apply =>
   set(field, (t) => (t === '' ? { ok: false, message: 'must not be empty' } : { ok: true, value: t }));
 
+/** One of `values`, named in the error; empty means `empty`. */
+function oneOf<K extends keyof ThumbtackConfig>(field: K, values: ReadonlyArray<ThumbtackConfig[K] & string>, empty: ThumbtackConfig[K]): Apply {
+  return scalar((t, { config }) => {
+    const value = t === '' ? empty : values.find((v) => v === t);
+    if (value === undefined) return `expected ${values.join(' or ')}, got '${t}'`;
+    config[field] = value;
+    return undefined;
+  });
+}
+
 function absolutePath(field: 'rundir' | 'routesFile'): Apply {
   return scalar((t, { config, configDir }) => {
     if (t === '') return 'must not be empty';
@@ -170,16 +180,7 @@ export const APPLIERS: readonly Applier[] = [
   { section: 'proxy', key: 'sig_key', apply: text('sigKey') },
   { section: 'proxy', key: 'upstream_key', apply: text('upstreamKey') },
   { section: 'proxy', key: 'workers', apply: int('workers', 0) },
-  {
-    section: 'proxy',
-    key: 'worker_accept',
-    apply: scalar((t, { config }) => {
-      if (t === 'round-robin' || t === 'kernel') config.workerAccept = t;
-      else if (t === '') config.workerAccept = 'round-robin';
-      else return `expected round-robin or kernel, got '${t}'`;
-      return undefined;
-    }),
-  },
+  { section: 'proxy', key: 'worker_accept', apply: oneOf('workerAccept', ['round-robin', 'kernel'], 'round-robin') },
   { section: 'proxy', key: 'stats_report_interval', apply: int('statsReportInterval', 0) },
   { section: 'proxy', key: 'prometheus_port', apply: prometheusPort },
   { section: 'proxy', key: 'prometheus_prefix', apply: prometheusPrefix },
@@ -229,16 +230,7 @@ export const APPLIERS: readonly Applier[] = [
   { section: 'handler', key: 'subscription_linger', apply: int('subscriptionLinger', 0) },
   { section: 'handler', key: 'stats_subscription_ttl', apply: int('statsSubscriptionTtl', 1) },
   { section: 'handler', key: 'stats_report_interval', apply: int('statsReportInterval', 0) },
-  {
-    section: 'handler',
-    key: 'stats_format',
-    apply: scalar((t, { config }) => {
-      if (t === 'json' || t === 'tnetstring') config.statsFormat = t;
-      else if (t === '') config.statsFormat = 'tnetstring';
-      else return `expected tnetstring or json, got '${t}'`;
-      return undefined;
-    }),
-  },
+  { section: 'handler', key: 'stats_format', apply: oneOf('statsFormat', ['tnetstring', 'json'], 'tnetstring') },
   { section: 'handler', key: 'prometheus_port', apply: prometheusPort },
   { section: 'handler', key: 'prometheus_prefix', apply: prometheusPrefix },
   { section: 'handler', key: 'update_on_first_subscription', apply: bool('updateOnFirstSubscription') },

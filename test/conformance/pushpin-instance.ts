@@ -125,7 +125,7 @@ function isAlive(pid: number): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The Host of the extra route to Pushpin's test target (see `warmUpHolds`). */
+/** The Host of the extra route to Pushpin's test target (see `heldAndAnnounced`). */
 const WARMUP_HOST = 'thumbtack-warmup.invalid';
 
 /**
