@@ -5,7 +5,7 @@
  * its end the instruction is handed back. A stream hold with `prev-id` but no link is reported after the
  * body, as Pushpin does; a response hold is an error.
  */
-import type { IncomingMessage } from 'node:http';
+import type { BackendResponse } from '../proxy/backend-response';
 import { decodeInstruction, PrevIdWithoutLinkError } from '../grip/instruction';
 import type { Instruction } from '../grip/types';
 import type { ClientStream } from './client-stream';
@@ -34,7 +34,7 @@ function headerPairs(raw: readonly string[]): Array<[string, string]> {
  * Consumes `response` (the answer to GET `uri`) into `sink`; returns a function that aborts the reading.
  * Exactly one of `done`, `failed` or `error` is called unless aborted.
  */
-export function readLinkResponse(response: IncomingMessage, uri: string, sink: LinkSink): () => void {
+export function readLinkResponse(response: BackendResponse, uri: string, sink: LinkSink): () => void {
   let finished = false;
   let sent = 0;
   const finish = (): boolean => {

@@ -1,11 +1,11 @@
 /** The contract between a held stream (`stream-subscriber.ts`) and its HTTP session (`proxy/hold-start.ts`). */
-import type { IncomingMessage } from 'node:http';
+import type { BackendResponse } from '../proxy/backend-response';
 import type { Instruction, KeepAlive, NextLink } from '../grip/types';
 import type { HeldChannel } from './next-link';
 import type { ClientCursors } from './stream-replay';
 
 /** The response of a next-link request, or why there is none. */
-export type LinkResponse = { ok: true; response: IncomingMessage } | { ok: false; detail: string };
+export type LinkResponse = { ok: true; response: BackendResponse } | { ok: false; detail: string };
 
 /** What a stream needs from its HTTP session. */
 export interface StreamOwner {

@@ -3,7 +3,7 @@
  * 100,000-byte limit; beyond it only a header-instructed stream (or an unheld response with a next link)
  * whose channels use no `build-id` filter may go on, relayed to the client as it arrives.
  */
-import type { IncomingMessage } from 'node:http';
+import type { BackendResponse } from './backend-response';
 import type { Instruction } from '../grip/types';
 import { responseFilters } from '../hold/filters';
 import { joinChunks } from '../core/join-chunks';
@@ -18,7 +18,7 @@ export type GripBody =
   | { kind: 'failed' };
 
 /** Reads a backend body up to `limit` bytes (see `GripBody`). */
-export function readGripBody(stream: IncomingMessage, limit: number): Promise<GripBody> {
+export function readGripBody(stream: BackendResponse, limit: number): Promise<GripBody> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { BackendResponse } from './backend-response';
 import type { Readable } from 'node:stream';
 import type { RouteTarget } from '../config/route-types';
 import { GRIP_FEATURE } from '../grip/grip-sig';
@@ -28,7 +29,7 @@ const PROXY_ERROR = 'Error while proxying to origin.';
  * long-poll, or hold as a stream). Long-polls come back here to re-request the backend or to respond.
  */
 export class HttpSession implements LongPollOwner {
-  private inflight?: IncomingMessage;
+  private inflight?: BackendResponse;
   private watchingClose = false;
   /** A client gone mid-request aborts the backend response (removed once a stream holds the client). */
   private readonly onClientClose = (): void => {
@@ -163,7 +164,7 @@ export class HttpSession implements LongPollOwner {
    * A GRIP body over the 100,000-byte limit (grip-headers.md §1): a header-instructed stream starts now,
    * its body relayed as it arrives and the hold taken when it ends; anything else is refused with 502.
    */
-  private overLimit(response: IncomingMessage, headers: Array<[string, string]>, head: Buffer, target: string): void {
+  private overLimit(response: BackendResponse, headers: Array<[string, string]>, head: Buffer, target: string): void {
     const { info, ctx } = this;
     const route = info.route.id;
     const code = response.statusCode ?? 200;
@@ -284,7 +285,7 @@ export class HttpSession implements LongPollOwner {
     return this.cors ? applyCors(headers, this.info.headers) : headers;
   }
 
-  private passThrough(response: IncomingMessage, headers: Array<[string, string]>): void {
+  private passThrough(response: BackendResponse, headers: Array<[string, string]>): void {
     const out = this.withCors(clientResponseHeaders(headers, false));
     const code = response.statusCode ?? 502;
     const reason = response.statusMessage ?? '';

@@ -9,7 +9,7 @@ import { GRIP_FEATURE } from '../../grip/grip-sig';
 import { headerValues } from '../../grip/header-params';
 import { parseGripExtension } from '../../grip/ws-extension';
 import { clientHandshakeHeaders } from '../../grip/ws-over-http-headers';
-import { headersObject } from '../backend-client';
+import { headersObject } from '../node-http-request';
 import { backendHeaders, clientResponseHeaders } from '../backend-headers';
 import { backendPath } from '../backend-path';
 import { pairsFromRaw, type ClientRequestInfo } from '../client-request';

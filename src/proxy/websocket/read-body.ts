@@ -1,10 +1,10 @@
-import type { IncomingMessage } from 'node:http';
+import type { BackendResponse } from '../backend-response';
 
 /**
  * Reads a response body: the bytes when it ends within `limit` bytes; with `truncate`, the first `limit`
  * bytes of a longer body (the rest is discarded), else `'too-large'`; `'failed'` when the stream breaks.
  */
-export function readBody(stream: IncomingMessage, limit: number, truncate = false): Promise<Buffer | 'too-large' | 'failed'> {
+export function readBody(stream: BackendResponse, limit: number, truncate = false): Promise<Buffer | 'too-large' | 'failed'> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,0 +1,96 @@
+import { Agent, type Dispatcher } from 'undici';
+import type { RouteTarget } from '../config/route-types';
+import { DispatchedResponse, rawHeaderStrings } from './backend-response';
+import { flatHeaderList } from './undici-headers';
+import type { BackendOutcome, BackendRequest } from './backend-client';
+
+/**
+ * Backend requests through undici's dispatcher: keep-alive pools per origin, one request per connection at a
+ * time (no pipelining: a held backend response must not delay the next request), no connection cap.
+ * About half the client CPU per request of `http.request` with a keep-alive Agent (docs/PERFORMANCE.md).
+ */
+const pools = { plain: makeAgent(true), verified: makeAgent(true), insecure: makeAgent(false) };
+
+function makeAgent(rejectUnauthorized: boolean): Agent {
+  // Timeouts are the caller's (one timer per request, to the response head); the body may take forever
+  // (a relayed stream), so undici's own head and body timeouts are off.
+  return new Agent({ connections: null, pipelining: 1, headersTimeout: 0, bodyTimeout: 0, connect: { rejectUnauthorized } });
+}
+
+/** Error codes of a connection that never opened: the caller may try the next target. */
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** The origin undici pools by, e.g. `http://127.0.0.1:8080`. */
+function originOf(t: RouteTarget): string {
+  const host = t.host.includes(':') && !t.host.startsWith('[') ? `[${t.host}]` : t.host;
+  return `${t.ssl ? 'https' : 'http'}://${host}:${t.port}`;
+}
+
+/**
+ * Sends `req` with undici. `settle` is called once, with the response head or the failure; the response's
+ * body then arrives on the returned stream.
+ */
+export function dispatchBackendRequest(req: BackendRequest, settle: (outcome: BackendOutcome) => void): { abort(): void } {
+  const t = req.target;
+  const agent = t.ssl ? (t.insecure ? pools.insecure : pools.verified) : pools.plain;
+  let abortRequest: ((err?: Error) => void) | undefined;
+  let aborted = false;
+  let response: DispatchedResponse | undefined;
+  const options: Dispatcher.DispatchOptions & { origin: string; servername?: string } = {
+    origin: originOf(t),
+    method: req.method as Dispatcher.HttpMethod,
+    path: req.path,
+    headers: flatHeaderList(req.headers),
+    body: req.bodyStream ?? req.body ?? null,
+  };
+  if (t.ssl) options.servername = (t.hostHeader ?? t.host).replace(/:\d+$/, '');
+  const handler: Dispatcher.DispatchHandler = {
+    onConnect(abort) {
+      abortRequest = abort;
+      if (aborted) abort();
+    },
+    onHeaders(statusCode, rawHeaders, resume, statusText) {
+      response = new DispatchedResponse(statusCode, statusText, rawHeaderStrings(rawHeaders));
+      response.resumeParser = resume;
+      response.abortRequest = abortRequest;
+      settle({ ok: true, response });
+      return true;
+    },
+    onData(chunk) {
+      return (response as DispatchedResponse).push(chunk);
+    },
+    onComplete() {
+      const r = response as DispatchedResponse;
+      r.complete = true;
+      r.push(null);
+    },
+    onError(err: Error & { code?: string }) {
+      if (response !== undefined) {
+        // Cut off mid-body: like Node's IncomingMessage, 'aborted', then 'error' only to a listener for it.
+        if (response.destroyed) return;
+        response.emit('aborted');
+        response.destroy(response.listenerCount('error') > 0 ? err : undefined);
+        return;
+      }
+      const code = err.code ?? '';
+      const failure = abortRequest === undefined && CONNECT_ERRORS.has(code) ? 'connect' : 'reset';
+      settle({ ok: false, failure, detail: `${t.host}:${t.port}: ${code.startsWith('UND_ERR') ? err.message : code || err.message}` });
+    },
+  };
+  agent.dispatch(options, handler);
+  return {
+    abort() {
+      aborted = true;
+      abortRequest?.();
+    },
+  };
+}
