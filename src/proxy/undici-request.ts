@@ -1,8 +1,19 @@
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 import type { RouteTarget } from '../config/route-types';
 import { DispatchedResponse, rawHeaderStrings } from './backend-response';
 import { flatHeaderList } from './undici-headers';
 import type { BackendOutcome, BackendRequest } from './backend-client';
+
+// Only undici's Agent (and what it loads) instead of the whole package with fetch and web streams: about
+// 8 MB less RSS in every process. The package has no `exports` map, so this path is public to Node.
+// A CommonJS file without type declarations: typed from the package's own.
+const Agent = require('undici/lib/dispatcher/agent') as typeof UndiciAgent;
+
+// undici's HTTP parser in WebAssembly without SIMD: the SIMD build costs ~13 MB of RSS per process at the
+// first backend request against ~4 MB, and parses our response heads no faster (measured: 18-23 us per
+// request either way). Set before the first connection, which is when undici compiles it; a value the
+// user set is kept.
+process.env.UNDICI_NO_WASM_SIMD ??= '1';
 
 /**
  * Backend requests through undici's dispatcher: keep-alive pools per origin, one request per connection at a
@@ -11,7 +22,7 @@ import type { BackendOutcome, BackendRequest } from './backend-client';
  */
 const pools = { plain: makeAgent(true), verified: makeAgent(true), insecure: makeAgent(false) };
 
-function makeAgent(rejectUnauthorized: boolean): Agent {
+function makeAgent(rejectUnauthorized: boolean): UndiciAgent {
   // Timeouts are the caller's (one timer per request, to the response head); the body may take forever
   // (a relayed stream), so undici's own head and body timeouts are off.
   return new Agent({ connections: null, pipelining: 1, headersTimeout: 0, bodyTimeout: 0, connect: { rejectUnauthorized } });
