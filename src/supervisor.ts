@@ -124,7 +124,10 @@ export class Thumbtack {
         logger,
         this.zmq.stats,
         (pid) => busServer.workerConnected(pid),
+        () => busServer.lastSentSeq(),
       );
+      const pool = this.pool;
+      busServer.onSent((seq) => pool.busSent(seq));
     } else {
       this.local = new Worker({
         config,
@@ -175,7 +178,11 @@ export class Thumbtack {
       maxHeadersSize: config.pushInHttpMaxHeadersSize,
       maxBodySize: config.pushInHttpMaxBodySize,
       logger: logger.child({ component: 'publish-http' }),
-      onItems: (items) => this.publish(items),
+      // With worker processes a publish is answered once they have applied it (applied-tracker.ts).
+      onItems: (items) => {
+        this.publish(items);
+        return busServer && this.pool ? this.pool.publishGate(busServer.pendingSeq()) : undefined;
+      },
       onRecover: () => this.recover(),
       auth: auth.ok ? auth.value : undefined,
     });

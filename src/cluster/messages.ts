@@ -41,6 +41,8 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; ports: number[] }
   | { type: 'stats'; events: StatsEvent[] }
+  /** The highest bus message sequence number whose items this worker handed to its subscribers. */
+  | { type: 'applied'; seq: number }
   | { type: 'monitor'; id: number; reply: MonitorReply };
 
 export const WORKER_SETUP_ENV = 'THUMBTACK_WORKER';

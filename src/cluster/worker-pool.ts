@@ -1,9 +1,11 @@
 import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '../core/logger';
 import type { MonitorReply, MonitorRequest } from '../metrics/worker-source';
 import type { StatsEvents } from '../stats/stats-events';
+import { AppliedTracker } from './applied-tracker';
 import { WORKER_SETUP_ENV, type FromWorker, type ToWorker, type WorkerSetup } from './messages';
 import { replayStats } from './stats-forwarder';
 
@@ -13,6 +15,10 @@ const SHUTDOWN_TIMEOUT_MS = 5000;
 const RESTART_DELAY_MS = 500;
 /** Milliseconds a `monitor` round waits for the workers' replies (the late or dead are left out). */
 const MONITOR_TIMEOUT_MS = 2000;
+/** Milliseconds a publish waits for the workers to apply it before it is answered anyway. */
+const APPLIED_WAIT_MS = 1000;
+/** Publishes are answered at once while the workers are at most this far behind (ms); later, once applied. */
+const BACKLOG_AGE_MS = 2;
 
 /** A `monitor` round waiting for replies. */
 interface MonitorRound {
@@ -37,6 +43,7 @@ export class WorkerPool {
   private closing = false;
   private readonly rounds = new Map<number, MonitorRound>();
   private nextRound = 0;
+  private readonly applied = new AppliedTracker<ClusterWorker>();
   /** Workers that died and were replaced. */
   restarts = 0;
   ports: number[] = [];
@@ -48,7 +55,24 @@ export class WorkerPool {
     private readonly stats: StatsEvents,
     /** Resolves once the worker with this pid receives every bus item (its SUB socket is connected). */
     private readonly busConnected: (pid: string) => Promise<void> = () => Promise.resolve(),
+    /** The sequence number of the last bus message sent (a worker joining owes none up to it). */
+    private readonly busSentSeq: () => number = () => 0,
   ) {}
+
+  /** The bus sent message `seq`. */
+  busSent(seq: number): void {
+    this.applied.sent(seq, performance.now());
+  }
+
+  /**
+   * When to answer a publish whose items are in bus message `seq`: now (undefined) while the workers are
+   * less than BACKLOG_AGE_MS behind; else once every live worker has applied `seq` (handed its items to
+   * the subscribers' sockets), or after APPLIED_WAIT_MS.
+   */
+  publishGate(seq: number): Promise<void> | undefined {
+    if (this.applied.backlogAgeMs(performance.now()) <= BACKLOG_AGE_MS) return undefined;
+    return this.applied.whenApplied(seq, APPLIED_WAIT_MS);
+  }
 
   /** Forks every worker and resolves with the client ports once all of them listen. */
   async start(): Promise<number[]> {
@@ -150,14 +174,19 @@ export class WorkerPool {
       let ready = false;
       worker.on('message', (message: FromWorker) => {
         if (message.type === 'stats') replayStats(message.events, this.stats);
+        else if (message.type === 'applied') this.applied.ack(worker, message.seq);
         else if (message.type === 'monitor') this.settleRound(worker, message.id, message.reply);
         else if (message.type === 'ready') {
           ready = true;
-          this.busConnected(String(worker.process.pid)).then(() => resolveReady(message.ports), rejectReady);
+          this.busConnected(String(worker.process.pid)).then(() => {
+            this.applied.join(worker, this.busSentSeq());
+            resolveReady(message.ports);
+          }, rejectReady);
         }
       });
       worker.once('exit', (code, signal) => {
         this.workers.delete(worker);
+        this.applied.leave(worker);
         this.settleRound(worker, undefined);
         if (!ready) {
           rejectReady(new Error(`worker ${worker.id} exited before it was ready (code ${code}, signal ${signal})`));

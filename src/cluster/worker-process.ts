@@ -28,6 +28,7 @@ async function runWorker(): Promise<void> {
   const logger = new Logger(setup.logLevel, new TurnBufferedSink(process.stderr), { worker: workerId }, setup.logFormat);
   const bus = new ZmqBusClient(setup.busEndpoint, logger);
   bus.start(workerMarker(String(process.pid)));
+  bus.onApplied((seq) => send({ type: 'applied', seq }));
   const routes = { current: new RouteTable(parseRoutes(setup.routesText, setup.routesFile).routes) };
   const stats = new StatsForwarder(workerId, (events) => send({ type: 'stats', events }));
   const worker = new Worker({

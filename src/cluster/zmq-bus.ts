@@ -19,8 +19,10 @@ import { prepareSpec, SendQueue } from '../publish/zmq-util';
  * open as soon as the worker registers it, and a publish right after could reach the XPUB before the
  * worker's channel subscription does, and be lost. Pushpin has no such window; neither does this bus.
  * The items published in one turn of the supervisor's event loop travel in one message (up to
- * `MAX_BATCH_ITEMS`): `['', channel, item as bare tnetstring, accepted-at ms, channel, item, accepted-at,
- * ...]`. One ZeroMQ send per item cost the supervisor ~40 µs each, and every worker a receive.
+ * `MAX_BATCH_ITEMS`): `['', sequence number, channel, item as bare tnetstring, accepted-at ms, channel, item,
+ * accepted-at, ...]`. One ZeroMQ send per item cost the supervisor ~40 µs each, and every worker a receive.
+ * Each worker reports the highest sequence number it has applied (once per turn, over its IPC channel), so
+ * the supervisor can answer a publish once it is delivered (`applied-tracker.ts`).
  */
 
 /** Subscription topics that are not channels: everything (``) and a worker's start-up marker. */
@@ -47,9 +49,12 @@ export class ZmqBusServer implements Bus, EndOfTurnWriter {
   private readonly markersSeen = new Set<string>();
   private readonly markerWaiters = new Map<string, () => void>();
   private closed = false;
-  /** Frames of the message being gathered this turn, and how many items they hold. */
-  private batch: Buffer[] = [ITEMS_TOPIC];
+  /** Frames of the message being gathered this turn (the sequence number set when sent), and its items. */
+  private batch: Buffer[] = [ITEMS_TOPIC, ITEMS_TOPIC];
   private batchItems = 0;
+  /** Sequence number of the last message handed to the send queue (0: none yet). */
+  private sentSeq = 0;
+  private sentHandler: ((seq: number) => void) | undefined = undefined;
 
   constructor(
     private readonly endpoint: string,
@@ -78,7 +83,9 @@ export class ZmqBusServer implements Bus, EndOfTurnWriter {
     if (this.batchItems === 0) return;
     const frames = this.batch;
     const count = this.batchItems;
-    this.batch = [ITEMS_TOPIC];
+    frames[1] = Buffer.from(String(++this.sentSeq));
+    this.sentHandler?.(this.sentSeq);
+    this.batch = [ITEMS_TOPIC, ITEMS_TOPIC];
     this.batchItems = 0;
     if (!this.queue.push(frames)) {
       this.logger.warn('bus queue full; items dropped', { items: count, droppedMessages: this.queue.dropped });
@@ -87,6 +94,21 @@ export class ZmqBusServer implements Bus, EndOfTurnWriter {
 
   hasSubscribers(channel: string): boolean {
     return this.channels.has(channel);
+  }
+
+  /** Told the sequence number of every message handed to the send queue. */
+  onSent(handler: (seq: number) => void): void {
+    this.sentHandler = handler;
+  }
+
+  /** The sequence number of the last message handed to the send queue. */
+  lastSentSeq(): number {
+    return this.sentSeq;
+  }
+
+  /** The sequence number that covers every item published so far (this turn's message included). */
+  pendingSeq(): number {
+    return this.batchItems > 0 ? this.sentSeq + 1 : this.sentSeq;
   }
 
   onInterest(handler: (channel: string, interested: boolean) => void): void {
@@ -145,10 +167,14 @@ export class ZmqBusServer implements Bus, EndOfTurnWriter {
 }
 
 /** A worker's side: subscribes to channels and receives their items. */
-export class ZmqBusClient implements Bus {
+export class ZmqBusClient implements Bus, EndOfTurnWriter {
   private readonly socket = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 });
   private readonly channels = new Set<string>();
   private readonly itemHandlers: Array<(item: PublishItem) => void> = [];
+  private appliedHandler: ((seq: number) => void) | undefined = undefined;
+  /** Highest sequence number applied, and whether it waits for the end of the turn to be reported. */
+  private appliedSeq = 0;
+  private reportPending = false;
   private closed = false;
 
   constructor(
@@ -182,6 +208,17 @@ export class ZmqBusClient implements Bus {
     this.itemHandlers.push(handler);
   }
 
+  /** Told once per turn of the highest sequence number whose items were handed to the subscribers. */
+  onApplied(handler: (seq: number) => void): void {
+    this.appliedHandler = handler;
+  }
+
+  /** End of the turn: the items of this turn's messages went to the sockets (or to their end-of-turn writes). */
+  flushPending(): void {
+    this.reportPending = false;
+    this.appliedHandler?.(this.appliedSeq);
+  }
+
   hasSubscribers(channel: string): boolean {
     return this.channels.has(channel);
   }
@@ -213,11 +250,17 @@ export class ZmqBusClient implements Bus {
   private async readItems(): Promise<void> {
     try {
       for await (const frames of this.socket) {
-        if ((frames.length - 1) % 3 !== 0) {
+        const seq = frames.length >= 2 ? Number((frames[1] as Buffer).toString()) : NaN;
+        if ((frames.length - 2) % 3 !== 0 || !Number.isSafeInteger(seq)) {
           this.logger.error('malformed bus message', { frames: frames.length });
           continue;
         }
-        for (let i = 1; i + 2 < frames.length; i += 3) this.receive(frames[i] as Buffer, frames[i + 1] as Buffer, frames[i + 2] as Buffer);
+        for (let i = 2; i + 2 < frames.length; i += 3) this.receive(frames[i] as Buffer, frames[i + 1] as Buffer, frames[i + 2] as Buffer);
+        if (seq > this.appliedSeq) this.appliedSeq = seq;
+        if (!this.reportPending && this.appliedHandler) {
+          this.reportPending = true;
+          flushAtEndOfTurn(this);
+        }
       }
     } catch (err) {
       if (!this.closed) this.logger.error('bus reader stopped', { error: String(err) });

@@ -12,7 +12,8 @@ export interface HttpIntakeOptions {
   maxBodySize: number;
   logger: Logger;
   /** Receives every accepted batch, already validated as a whole. */
-  onItems: (items: PublishItem[]) => void;
+  /** Takes decoded items; a returned promise delays the reply until it settles (worker processes applied them). */
+  onItems: (items: PublishItem[]) => void | Promise<void>;
   /** `POST /recover`. */
   onRecover: () => void;
   /** Thumbtack's optional auth of `/publish/` and `/recover` (absent = off, as in Pushpin). */
@@ -126,8 +127,9 @@ export class HttpIntake {
         this.opts.logger.info('publish rejected', { reason: decoded.error.message });
         return reply(res, 400, 'Bad Request', decoded.error.message + '\n');
       }
-      this.opts.onItems(decoded.value);
-      success(res, format, 'Published');
+      const applied = this.opts.onItems(decoded.value);
+      if (applied === undefined) success(res, format, 'Published');
+      else void applied.then(() => success(res, format, 'Published'));
     });
   }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ZmqBusClient, ZmqBusServer } from '../../../src/cluster/zmq-bus';
+import { workerMarker, ZmqBusClient, ZmqBusServer } from '../../../src/cluster/zmq-bus';
 import { silentLogger } from '../../../src/core/logger';
 import type { Bus } from '../../../src/publish/bus';
 import { InProcessBus } from '../../../src/publish/in-process-bus';
@@ -144,3 +144,48 @@ contract(
   },
   2,
 );
+
+/** ZeroMQ only: the sequence numbers the supervisor's pacing of publishes relies on (applied-tracker.ts). */
+describe('ZeroMQ bus: sequence numbers and applied reports', () => {
+  it('numbers each turn’s message and has every worker report, once per turn, the highest it applied', async () => {
+    const endpoint = `ipc://${join(mkdtempSync(join(tmpdir(), 'thumbtack-bus-')), 'bus')}`;
+    const server = new ZmqBusServer(endpoint, silentLogger);
+    await server.start();
+    const clients = [new ZmqBusClient(endpoint, silentLogger), new ZmqBusClient(endpoint, silentLogger)];
+    const sent: number[] = [];
+    server.onSent((seq) => sent.push(seq));
+    const reports = clients.map(() => [] as number[]);
+    const got = clients.map((c) => collect(c));
+    clients.forEach((c, i) => {
+      c.onApplied((seq) => reports[i]?.push(seq));
+      c.start(workerMarker(`m${i}`));
+      c.subscribe('seq');
+    });
+    try {
+      await Promise.all(clients.map((_, i) => server.workerConnected(`m${i}`)));
+      await until(() => server.hasSubscribers('seq'), 3000, 'subscription');
+      await sleep(50);
+      expect(server.pendingSeq()).toBe(0);
+      server.publish([item('seq', 'a')]);
+      server.publish([item('seq', 'b')]);
+      expect(server.pendingSeq()).toBe(1); // one message for this turn, not yet sent
+      expect(sent).toEqual([]);
+      await sleep(0);
+      await new Promise((r) => setImmediate(r));
+      expect(sent).toEqual([1]);
+      expect(server.lastSentSeq()).toBe(1);
+      server.publish([item('seq', 'c')]);
+      expect(server.pendingSeq()).toBe(2);
+      await until(() => reports.every((r) => r.at(-1) === 2), 3000, 'both workers to report message 2');
+      for (const g of got) expect(g.map((i) => i.formats['http-stream']?.content?.toString())).toEqual(['a', 'b', 'c']);
+      // Reports only grow, and come at most once per message here (one message per turn).
+      for (const r of reports) {
+        expect([...r].sort((x, y) => x - y)).toEqual(r);
+        expect(r.length).toBeLessThanOrEqual(2);
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+      await server.close();
+    }
+  });
+});

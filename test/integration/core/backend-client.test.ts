@@ -19,7 +19,7 @@ describe('backend client', () => {
   let hugeSent = 0;
   const peerPorts: number[] = [];
   let tlsBackend: https.Server;
-  const tlsNames: Array<string | false> = [];
+  const tlsNames: Array<string | false | null> = [];
 
   beforeAll(async () => {
     backend = await startBackend((req, res) => {

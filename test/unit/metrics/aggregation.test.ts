@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type http from 'node:http';
+import type { BackendResponse } from '../../../src/proxy/backend-response';
 import { SupervisorMetrics } from '../../../src/metrics/supervisor-metrics';
 import { WorkerMonitor } from '../../../src/metrics/worker-monitor';
 import type { BackendRequest } from '../../../src/proxy/backend-client';
@@ -63,7 +63,7 @@ describe('metrics aggregated across workers', () => {
     w1.itemFannedOut(item('c'), 1); // no intake time: counted, not timed
     Object.assign(h0.counters, { delivered: 3, dropped: 4, droppedHwm: 1, droppedQueue: 2 });
     Object.assign(h1.counters, { delivered: 2, dropped: 1, closedSlow: 1 });
-    w0.backendObserver(request(80), { ok: true, response: { statusCode: 503 } as http.IncomingMessage, request: {} as http.ClientRequest }, 20);
+    w0.backendObserver(request(80), { ok: true, response: { statusCode: 503 } as BackendResponse }, 20);
     w1.backendObserver(request(80), { ok: false, failure: 'timeout', detail: 'x' }, 1000);
     w1.backendObserver(request(81), { ok: false, failure: 'connect', detail: 'x' }, 1);
     stats.itemsReceived([{}, {}]);
