@@ -23,9 +23,10 @@ process.env.UNDICI_NO_WASM_SIMD ??= '1';
 const pools = { plain: makeAgent(true), verified: makeAgent(true), insecure: makeAgent(false) };
 
 function makeAgent(rejectUnauthorized: boolean): UndiciAgent {
-  // Timeouts are the caller's (one timer per request, to the response head); the body may take forever
-  // (a relayed stream), so undici's own head and body timeouts are off.
-  return new Agent({ connections: null, pipelining: 1, headersTimeout: 0, bodyTimeout: 0, connect: { rejectUnauthorized } });
+  // Timeouts are the caller's (one timer per request, from sending to the response head: a backend that
+  // never accepts the connection gets 504 like one that never answers); the body may take forever (a
+  // relayed stream). So undici's own connect, head and body timeouts are off.
+  return new Agent({ connections: null, pipelining: 1, headersTimeout: 0, bodyTimeout: 0, connect: { rejectUnauthorized, timeout: 0 } });
 }
 
 /** Error codes of a connection that never opened: the caller may try the next target. */
