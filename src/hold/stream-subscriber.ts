@@ -2,6 +2,7 @@ import type { HeldEndpoint } from '../stats/held-connection';
 import { toHeaderString } from '../grip/header-params';
 import type { Instruction, KeepAlive, NextLink } from '../grip/types';
 import type { HttpStreamFormat, PublishItem } from '../publish/item-types';
+import { compactMap } from '../core/single-entry-map';
 import { TimerSlots } from '../timers/timer-slots';
 import type { ClientStream } from './client-stream';
 import { applyMessageFilters, contentFilterMismatch } from './filters';
@@ -42,7 +43,7 @@ type State = 'holding' | 'waiting' | 'fetching' | 'closed';
  */
 export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
   readonly kind = 'stream';
-  private held: Map<string, HeldChannel>;
+  private held: ReadonlyMap<string, HeldChannel>;
   private channelList: string[];
   private meta: Record<string, string>;
   private keepAlive?: KeepAlive;
@@ -79,7 +80,7 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     /** Where the body goes: the `ServerResponse`, or the socket once detached from the HTTP server. */
     readonly clientOut: ClientStream,
   ) {
-    this.held = opts.channels;
+    this.held = compactMap(opts.channels);
     this.channelList = [...opts.channels.keys()];
     this.meta = opts.meta;
     this.keepAlive = opts.keepAlive;
@@ -385,7 +386,7 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     const next = this.owner.channelsOf(instruction);
     const r = replaceChannels(this.held, next, this.implicit);
     for (const channel of r.removed) this.ctx.index.remove(channel, this);
-    this.held = r.channels;
+    this.held = compactMap(r.channels);
     this.channelList = [...r.channels.keys()];
     for (const channel of r.added) this.ctx.index.add(channel, this);
     this.meta = instruction.meta;
