@@ -1,3 +1,6 @@
+/** Messages remembered as not yet applied everywhere, at most. */
+const MAX_UNAPPLIED = 4096;
+
 /** A publish waiting for the workers. */
 interface Waiter {
   seq: number;
@@ -23,7 +26,11 @@ export class AppliedTracker<W> {
 
   /** Message `seq` was sent at `atMs`. */
   sent(seq: number, atMs: number): void {
-    if (this.applied.size > 0) this.unapplied.push({ seq, at: atMs });
+    if (this.applied.size === 0) return;
+    this.unapplied.push({ seq, at: atMs });
+    // A worker that never answers (stopped, hung) must not make this list grow without end; the oldest
+    // entries go (what is left is still old enough to keep publishers waiting).
+    if (this.unapplied.length > MAX_UNAPPLIED) this.unapplied = this.unapplied.slice(this.unapplied.length - MAX_UNAPPLIED / 2);
   }
 
   /** Milliseconds since the oldest message some worker has not applied was sent (0 when none). */
@@ -80,6 +87,11 @@ export class AppliedTracker<W> {
       // Sequence numbers of later calls are never lower, so pushing keeps the list in order.
       this.waiters.push(waiter);
     });
+  }
+
+  /** Messages not yet applied by every worker that are remembered (for tests). */
+  get unappliedCount(): number {
+    return this.unapplied.length;
   }
 
   /** Waiting publishes (for tests and metrics). */

@@ -79,3 +79,14 @@ describe('AppliedTracker', () => {
     expect(t.backlogAgeMs(1025)).toBe(0);
   });
 });
+
+describe('AppliedTracker with a worker that never answers', () => {
+  it('keeps a bounded list of unapplied messages, still old enough to hold publishers', () => {
+    const t = new AppliedTracker<string>();
+    t.join('stuck', 0);
+    for (let seq = 1; seq <= 20_000; seq++) t.sent(seq, seq);
+    expect(t.unappliedCount).toBeLessThanOrEqual(4096);
+    expect(t.unappliedCount).toBeGreaterThan(0);
+    expect(t.backlogAgeMs(20_000)).toBeGreaterThan(2);
+  });
+});
