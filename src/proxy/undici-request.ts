@@ -20,7 +20,7 @@ process.env.UNDICI_NO_WASM_SIMD ??= '1';
  * time (no pipelining: a held backend response must not delay the next request), no connection cap.
  * About half the client CPU per request of `http.request` with a keep-alive Agent (docs/PERFORMANCE.md).
  */
-const pools = { plain: makeAgent(true), verified: makeAgent(true), insecure: makeAgent(false) };
+const pools = { verifying: makeAgent(true), insecure: makeAgent(false) };
 
 function makeAgent(rejectUnauthorized: boolean): UndiciAgent {
   // Timeouts are the caller's (one timer per request, from sending to the response head: a backend that
@@ -53,7 +53,8 @@ function originOf(t: RouteTarget): string {
  */
 export function dispatchBackendRequest(req: BackendRequest, settle: (outcome: BackendOutcome) => void): { abort(): void } {
   const t = req.target;
-  const agent = t.ssl ? (t.insecure ? pools.insecure : pools.verified) : pools.plain;
+  // One agent serves plain and TLS origins alike; only `insecure` TLS targets need their own.
+  const agent = t.ssl && t.insecure ? pools.insecure : pools.verifying;
   let abortRequest: ((err?: Error) => void) | undefined;
   let aborted = false;
   let response: DispatchedResponse | undefined;
