@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import * as zmq from 'zeromq';
 import { decodeStatsMessage } from '../../src/stats/stats-message';
 import { waitForPort } from '../helpers/processes';
-import { freePort } from '../helpers/processes';
 
 /** Where the Debian package puts things. */
 export const PUSHPIN_CONF = '/etc/pushpin/pushpin.conf';
@@ -55,16 +54,28 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Pushpin's ports are drawn from below Linux's ephemeral range (32768–60999): a port the kernel handed
+ * out as free (`freePort`) is an ephemeral one, and an outgoing connection of a test running in parallel
+ * could take it as its source port between the check and Pushpin's bind.
+ */
+const LOW_PORT_MIN = 10_000;
+const LOW_PORT_MAX = 30_000;
+
 /** A free port below the ephemeral range, so other tests' ephemeral binds cannot take it meanwhile. */
-function ephemeralPort(): Promise<number> {
-  return freePort();
+async function lowFreePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = LOW_PORT_MIN + Math.floor(Math.random() * (LOW_PORT_MAX - LOW_PORT_MIN));
+    if (await portIsFree(port)) return port;
+  }
+  throw new Error(`no free port between ${LOW_PORT_MIN} and ${LOW_PORT_MAX}`);
 }
 
 /** An http_port and a port_offset such that http_port and the four shifted handler ports are free. */
 async function choosePorts(): Promise<{ httpPort: number; portOffset: number }> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const httpPort = await ephemeralPort();
-    const anchor = await ephemeralPort();
+    const httpPort = await lowFreePort();
+    const anchor = await lowFreePort();
     const portOffset = anchor - 5561;
     if (portOffset < 0) continue;
     const shifted = SHIPPED_HANDLER_PORTS.map((p) => p + portOffset);
