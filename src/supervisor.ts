@@ -124,7 +124,6 @@ export class Thumbtack {
         logger,
         this.zmq.stats,
         (pid) => busServer.workerConnected(pid),
-        () => busServer.lastSentSeq(),
       );
       const pool = this.pool;
       busServer.onSent((seq) => pool.busSent(seq));

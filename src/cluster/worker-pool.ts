@@ -45,6 +45,8 @@ export class WorkerPool {
   private readonly rounds = new Map<number, MonitorRound>();
   private nextRound = 0;
   private readonly applied = new AppliedTracker<ClusterWorker>();
+  /** The last bus message sent (`busSent`): a worker joining owes none up to it. */
+  private lastSentSeq = 0;
   /** Workers that died and were replaced. */
   restarts = 0;
   ports: number[] = [];
@@ -56,12 +58,11 @@ export class WorkerPool {
     private readonly stats: StatsEvents,
     /** Resolves once the worker with this pid receives every bus item (its SUB socket is connected). */
     private readonly busConnected: (pid: string) => Promise<void> = () => Promise.resolve(),
-    /** The sequence number of the last bus message sent (a worker joining owes none up to it). */
-    private readonly busSentSeq: () => number = () => 0,
   ) {}
 
   /** The bus sent message `seq`. */
   busSent(seq: number): void {
+    this.lastSentSeq = seq;
     this.applied.sent(seq, performance.now());
   }
 
@@ -180,7 +181,7 @@ export class WorkerPool {
         else if (message.type === 'ready') {
           ready = true;
           this.busConnected(String(worker.process.pid)).then(() => {
-            this.applied.join(worker, this.busSentSeq());
+            this.applied.join(worker, this.lastSentSeq);
             resolveReady(message.ports);
           }, rejectReady);
         }
