@@ -11,8 +11,10 @@ export interface HttpIntakeOptions {
   maxHeadersSize: number;
   maxBodySize: number;
   logger: Logger;
-  /** Receives every accepted batch, already validated as a whole. */
-  /** Takes decoded items; a returned promise delays the reply until it settles (worker processes applied them). */
+  /**
+   * Receives every accepted batch, already validated as a whole; a returned promise delays the reply until
+   * it settles (worker processes applied the items).
+   */
   onItems: (items: PublishItem[]) => void | Promise<void>;
   /** `POST /recover`. */
   onRecover: () => void;
@@ -160,6 +162,6 @@ function reply(
   const headers = ['Content-Type', contentType, ...extra.flat(), 'Content-Length', String(Buffer.byteLength(body))];
   if (!keepAlive) headers.push('Connection', 'close');
   res.writeHead(code, reason, headers);
-  // A string body goes out with the head in one write (Node joins them); a Buffer would take a writev.
+  // Node sends head and body in one writev either way (it corks in end()); a string body spares a Buffer.
   res.end(body);
 }
