@@ -8,6 +8,7 @@
  */
 import { ThumbtackError, fail, ok } from './errors';
 import type { Result } from './errors';
+import { joinChunks } from './join-chunks';
 
 /** A dict decodes to a null-prototype object: keys are the UTF-8 decoding of the key bytes. */
 export interface TnetDict {
@@ -231,7 +232,7 @@ function decodeDict(buf: Buffer, start: number, end: number, depth: number, offs
 export function encodeTnetstring(value: TnetEncodable): Buffer {
   const chunks: Buffer[] = [];
   encodeInto(value, chunks, 0);
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  return joinChunks(chunks);
 }
 
 function frame(payload: Buffer, tag: string): Buffer {

@@ -2,6 +2,7 @@
  * Command-line arguments of `npm run bench -- <scenario> [options]`: a pure decoder (no I/O) so that it can be
  * unit tested. Every size has a default and an upper bound that keeps a run inside this machine's limits.
  */
+import type { ThumbtackConfig } from '../../src/config/config';
 import { fail, ok, type Result } from '../../src/core/errors';
 
 export const SCENARIOS = ['idle', 'connect', 'fanout', 'throughput', 'proxy', 'ws', 'keepalive'] as const;
@@ -15,7 +16,7 @@ export type TargetName = 'thumbtack' | 'pushpin';
 /** `raised`: Pushpin's message_rate/message_hwm keys are left out (no limit); `shipped`: 2500/s and 25000. */
 export type PushpinLimits = 'raised' | 'shipped';
 /** Thumbtack's `worker_accept`. */
-export type WorkerAccept = 'round-robin' | 'kernel';
+export type WorkerAccept = ThumbtackConfig['workerAccept'];
 
 export interface BenchArgs {
   scenario: Scenario;

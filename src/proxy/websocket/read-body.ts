@@ -1,3 +1,4 @@
+import { joinChunks } from '../../core/join-chunks';
 import type { BackendResponse } from '../backend-response';
 
 /**
@@ -19,15 +20,15 @@ export function readBody(stream: BackendResponse, limit: number, truncate = fals
       if (size + chunk.length > limit) {
         if (truncate) chunks.push(chunk.subarray(0, limit - size));
         stream.destroy();
-        finish(truncate ? Buffer.concat(chunks) : 'too-large');
+        finish(truncate ? joinChunks(chunks) : 'too-large');
         return;
       }
       size += chunk.length;
       chunks.push(chunk);
     });
-    stream.once('end', () => finish(Buffer.concat(chunks)));
+    stream.once('end', () => finish(joinChunks(chunks)));
     stream.once('error', () => finish('failed'));
     stream.once('aborted', () => finish('failed'));
-    stream.once('close', () => finish(stream.complete ? Buffer.concat(chunks) : 'failed'));
+    stream.once('close', () => finish(stream.complete ? joinChunks(chunks) : 'failed'));
   });
 }
