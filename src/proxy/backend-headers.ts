@@ -95,6 +95,11 @@ function replaceHeader(headers: Array<[string, string]>, name: string, value: st
   }
 }
 
+/** The TLS server name (SNI) for a target: its `host=` value, else its host, without a port. */
+export function tlsServerName(target: RouteTarget): string {
+  return (target.hostHeader ?? target.host).replace(/:\d+$/, '');
+}
+
 /** Response headers that describe the backend connection; every other header reaches the client, as in Pushpin. */
 const NOT_RELAYED = new Set(['connection', 'keep-alive', 'transfer-encoding']);
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { BackendOutcome, BackendRequest } from './backend-client';
+import { tlsServerName } from './backend-headers';
 
 /**
  * Backend requests through Node's own client, for the few requests undici will not send as they are
@@ -35,7 +36,7 @@ export function nodeBackendRequest(req: BackendRequest, settle: (outcome: Backen
     path: req.path,
     headers: headersObject(req.headers),
     agent,
-    servername: t.ssl ? (t.hostHeader ?? t.host).replace(/:\d+$/, '') : undefined,
+    servername: t.ssl ? tlsServerName(t) : undefined,
     setHost: false,
   });
   outgoing.on('socket', (socket) => {

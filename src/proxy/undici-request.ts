@@ -1,5 +1,6 @@
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 import type { RouteTarget } from '../config/route-types';
+import { tlsServerName } from './backend-headers';
 import { DispatchedResponse, rawHeaderStrings } from './backend-response';
 import { flatHeaderList } from './undici-headers';
 import type { BackendOutcome, BackendRequest } from './backend-client';
@@ -65,7 +66,7 @@ export function dispatchBackendRequest(req: BackendRequest, settle: (outcome: Ba
     headers: flatHeaderList(req.headers),
     body: req.bodyStream ?? req.body ?? null,
   };
-  if (t.ssl) options.servername = (t.hostHeader ?? t.host).replace(/:\d+$/, '');
+  if (t.ssl) options.servername = tlsServerName(t);
   const handler: Dispatcher.DispatchHandler = {
     onConnect(abort) {
       abortRequest = abort;

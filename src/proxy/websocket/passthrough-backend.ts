@@ -10,7 +10,7 @@ import { headerValues } from '../../grip/header-params';
 import { parseGripExtension } from '../../grip/ws-extension';
 import { clientHandshakeHeaders } from '../../grip/ws-over-http-headers';
 import { headersObject } from '../node-http-request';
-import { backendHeaders, clientResponseHeaders } from '../backend-headers';
+import { backendHeaders, clientResponseHeaders, tlsServerName } from '../backend-headers';
 import { backendPath } from '../backend-path';
 import { pairsFromRaw, type ClientRequestInfo } from '../client-request';
 import { readBody } from './read-body';
@@ -168,7 +168,7 @@ export async function openPassthrough(ctx: WsContext, info: ClientRequestInfo, t
       skipUTF8Validation: true,
       rejectUnauthorized: !target.insecure,
     };
-    if (target.ssl) options.servername = (target.hostHeader ?? target.host).replace(/:\d+$/, '');
+    if (target.ssl) options.servername = tlsServerName(target);
     let ws: BackendSocket;
     try {
       ws = new WebSocket(url, options) as BackendSocket;
