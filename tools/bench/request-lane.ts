@@ -6,6 +6,12 @@
 import net from 'node:net';
 import { ResponseFramer } from './wire';
 
+/**
+ * The one buffer every lane socket of this process reads into (`onread`): no Buffer per read and no
+ * stream machinery. Safe because the framer copies what it keeps (see `ResponseFramer.feed`).
+ */
+const READ_BUFFER = Buffer.alloc(64 * 1024);
+
 export interface LaneOptions {
   port: number;
   /** Source address; leave it out for short-lived connections (the kernel then reuses TIME_WAIT ports). */
@@ -34,7 +40,12 @@ export function runLane(opts: LaneOptions): void {
     opts.onDone();
   };
   const connect = (first: Buffer): void => {
-    const socket = net.connect({ host: '127.0.0.1', port: opts.port, localAddress: opts.localAddress });
+    const socket = net.connect({
+      host: '127.0.0.1',
+      port: opts.port,
+      localAddress: opts.localAddress,
+      onread: { buffer: READ_BUFFER, callback: (nread: number) => onBytes(READ_BUFFER.subarray(0, nread)) },
+    });
     const framer = new ResponseFramer();
     let inFlight = true;
     let retired = false;
@@ -53,29 +64,30 @@ export function runLane(opts: LaneOptions): void {
     };
     socket.setNoDelay(true);
     socket.once('connect', () => socket.write(first));
-    socket.on('data', (chunk: Buffer) => {
+    const onBytes = (chunk: Buffer): boolean => {
       let statuses: number[];
       try {
         statuses = framer.feed(chunk);
       } catch {
-        return failed();
+        failed();
+        return true;
       }
-      if (statuses.length === 0) return;
+      if (statuses.length === 0) return true;
       for (const status of statuses) opts.onResponse(status);
       inFlight = false;
       const request = opts.next();
       if (!request) {
         retire();
-        return finish();
-      }
-      if (framer.closing) {
+        finish();
+      } else if (framer.closing) {
         retire();
         connect(request);
       } else {
         inFlight = true;
         socket.write(request);
       }
-    });
+      return true;
+    };
     socket.on('error', failed);
     socket.on('close', () => {
       if (retired) return;

@@ -66,9 +66,22 @@ export class ResponseFramer {
   /** Whether the last response head announced that the server closes the connection after it. */
   closing = false;
 
+  /**
+   * Takes the next bytes. It keeps no reference to `chunk` (the caller may reuse its memory, as a socket's
+   * `onread` buffer is): bytes left over for the next call are copied.
+   */
   feed(chunk: Buffer): number[] {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const done: number[] = [];
+    try {
+      this.frame(done);
+    } finally {
+      if (this.pending.length > 0) this.pending = Buffer.from(this.pending);
+    }
+    return done;
+  }
+
+  private frame(done: number[]): void {
     for (;;) {
       if (this.phase === 'head') {
         const end = this.pending.indexOf('\r\n\r\n', 0, 'latin1');
@@ -124,7 +137,6 @@ export class ResponseFramer {
         this.phase = 'chunk-end';
       }
     }
-    return done;
   }
 
   private finish(done: number[]): void {

@@ -30,6 +30,20 @@ describe('ResponseFramer', () => {
     expect(old.closing).toBe(true);
   });
 
+  it('keeps no reference to the bytes it was fed (a socket reuses its onread buffer)', () => {
+    const text = 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n';
+    const shared = Buffer.alloc(64);
+    const framer = new ResponseFramer();
+    const seen: number[] = [];
+    // Split inside the second head; after each feed the shared buffer is overwritten.
+    for (const piece of [text.slice(0, 50), text.slice(50)]) {
+      const n = shared.write(piece, 'latin1');
+      seen.push(...framer.feed(shared.subarray(0, n)));
+      shared.fill(0x58);
+    }
+    expect(seen).toEqual([200, 201]);
+  });
+
   it('throws on bytes that are not a response', () => {
     expect(() => new ResponseFramer().feed(b('SSH-2.0-OpenSSH\r\n\r\n'))).toThrow(/not an HTTP response/);
     expect(() => new ResponseFramer().feed(b('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'))).toThrow(/chunk size/);
