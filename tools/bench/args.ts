@@ -41,6 +41,10 @@ export interface BenchArgs {
   rounds?: number;
   /** Unmeasured publish rounds before them (fanout, ws; default 1). */
   warmup?: number;
+  /** Connections opened and closed, unmeasured, before the measured ones (connect; default 2,000). */
+  warmupConns?: number;
+  /** Seconds of unmeasured load before the measured window (throughput, proxy; default 1). */
+  warmupS?: number;
   /** Load-generator processes. */
   procs?: number;
   /** A proxy already running (then no proxy is started): client base URL, e.g. http://127.0.0.1:7999. */
@@ -98,6 +102,8 @@ options:
   --duration S                      measurement window in seconds (throughput, proxy, keepalive)
   --rounds N                        publish rounds per run (fanout, ws)
   --warmup N                        unmeasured publish rounds first (fanout, ws; default 1)
+  --warmup-conns N                  connect: connections opened and closed first, unmeasured (default 2000)
+  --warmup-s S                      throughput, proxy: seconds of unmeasured load first (default 1)
   --batch                           fanout, ws: one publish request carrying every channel's item
   --pending N                       connections being opened at once, all load processes (default 100)
   --procs N                         load-generator processes (default: enough for N)
@@ -127,6 +133,8 @@ const INT_OPTIONS: Record<string, IntSpec & { key: keyof BenchArgs }> = {
   '--duration': { key: 'durationS', min: 1, max: 600 },
   '--rounds': { key: 'rounds', min: 1, max: 100 },
   '--warmup': { key: 'warmup', min: 0, max: 100 },
+  '--warmup-conns': { key: 'warmupConns', min: 0, max: 100_000 },
+  '--warmup-s': { key: 'warmupS', min: 0, max: 60 },
   '--pending': { key: 'pending', min: 1, max: 5_000 },
   '--procs': { key: 'procs', min: 1, max: 32 },
   '--workers': { key: 'workers', min: 0, max: 64 },
@@ -268,6 +276,8 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
     durationS: args.durationS,
     rounds: args.rounds,
     warmup: args.warmup,
+    warmupConns: args.warmupConns,
+    warmupS: args.warmupS,
     pending: args.pending,
     procs: args.procs,
     url: args.url,

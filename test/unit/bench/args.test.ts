@@ -32,6 +32,15 @@ describe('parseBenchArgs', () => {
     expect(a.pending).toBe(50);
   });
 
+  it('takes --warmup-conns and --warmup-s, 0 included, and leaves their defaults to the scenario', () => {
+    expect(parsed(['connect']).warmupConns).toBeUndefined();
+    expect(parsed(['proxy']).warmupS).toBeUndefined();
+    expect(parsed(['connect', '--warmup-conns', '0']).warmupConns).toBe(0);
+    expect(parsed(['proxy', '--warmup-s=3']).warmupS).toBe(3);
+    expect(failure(['connect', '--warmup-conns', '100001']).code).toBe('BENCH_ARG_RANGE');
+    expect(failure(['throughput', '--warmup-s', '1.5']).code).toBe('BENCH_ARG_INVALID');
+  });
+
   it('takes --warmup rounds, 0 included, and leaves the default to the scenario', () => {
     expect(parsed(['fanout']).warmup).toBeUndefined();
     expect(parsed(['fanout', '--warmup', '0']).warmup).toBe(0);

@@ -1,29 +1,35 @@
 /**
  * `proxy`: plain request/response pass-through (GET, 3-byte body) over keep-alive connections, concurrency
- * 50, for D seconds: first straight to the backend for reference, then through the proxy.
+ * 50, for D seconds: first straight to the backend for reference, then through the proxy, after
+ * `--warmup-s` seconds (default 1) through the proxy unmeasured (reported as warmup_rps).
  */
 import type { BenchArgs } from '../args';
 import { cpuWindow, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
 
-const DEFAULTS = { concurrency: 50, durationS: 5 };
+const DEFAULTS = { concurrency: 50, durationS: 5, warmupS: 1 };
 
 function params(args: BenchArgs) {
-  return { concurrency: args.concurrency ?? DEFAULTS.concurrency, duration_s: args.durationS ?? DEFAULTS.durationS };
+  return {
+    concurrency: args.concurrency ?? DEFAULTS.concurrency,
+    duration_s: args.durationS ?? DEFAULTS.durationS,
+    warmup_s: args.warmupS ?? DEFAULTS.warmupS,
+  };
 }
 
 async function run(ctx: ScenarioContext): Promise<RunMetrics> {
-  const { concurrency, duration_s: durationS } = params(ctx.args);
-  const load = (port: number): ReturnType<typeof ctx.fleet.httpLoad> =>
-    ctx.fleet.httpLoad({ port, hostHeader: '127.0.0.1', method: 'GET', path: '/plain', concurrency, durationMs: durationS * 1000 });
+  const { concurrency, duration_s: durationS, warmup_s: warmupS } = params(ctx.args);
+  const load = (port: number, seconds = durationS): ReturnType<typeof ctx.fleet.httpLoad> =>
+    ctx.fleet.httpLoad({ port, hostHeader: '127.0.0.1', method: 'GET', path: '/plain', concurrency, durationMs: seconds * 1000 });
   const backendCpu = cpuWindow([ctx.backend.pid]);
   const direct = await load(ctx.backend.port);
   const directBackendCpu = backendCpu();
   await sleep(500);
+  const warmup = warmupS > 0 ? await load(ctx.target.proxyPort, warmupS) : undefined;
   const proxyCpu = cpuWindow(ctx.target.pids);
   const gen = cpuWindow(ctx.fleet.pids);
   const backendCpu2 = cpuWindow([ctx.backend.pid]);
   const proxied = await load(ctx.target.proxyPort);
-  return {
+  const metrics: RunMetrics = {
     proxied_rps: proxied.elapsedMs > 0 ? (proxied.ok * 1000) / proxied.elapsedMs : NaN,
     direct_rps: direct.elapsedMs > 0 ? (direct.ok * 1000) / direct.elapsedMs : NaN,
     non_2xx: proxied.other,
@@ -33,6 +39,8 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
     backend_cpu_pct_direct: directBackendCpu,
     gen_cpu_pct: gen(),
   };
+  if (warmup) metrics.warmup_rps = warmup.elapsedMs > 0 ? (warmup.ok * 1000) / warmup.elapsedMs : NaN;
+  return metrics;
 }
 
 export const proxyScenario: ScenarioDef = {
