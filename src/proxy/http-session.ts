@@ -132,7 +132,8 @@ export class HttpSession implements LongPollOwner {
       return;
     }
     const target = tried[tried.length - 1] ?? '';
-    const read = await readGripBody(response, GRIP_BODY_LIMIT);
+    const whole = response.takeWholeBody?.(GRIP_BODY_LIMIT);
+    const read = whole !== undefined ? ({ kind: 'complete', body: whole } as const) : await readGripBody(response, GRIP_BODY_LIMIT);
     if (read.kind === 'over') {
       this.overLimit(response, headers, read.head, target);
       return;
@@ -297,9 +298,16 @@ export class HttpSession implements LongPollOwner {
     response.once('aborted', broke);
     response.once('error', broke);
     const delimited = headers.some(([k]) => k.toLowerCase() === 'content-length') || this.info.method === 'HEAD';
+    // A body that came whole with its head is written with it, without a pipe (most small responses).
+    const whole = this.info.method === 'HEAD' ? undefined : response.takeWholeBody?.(Infinity);
     if (delimited) {
       this.res.writeHead(code, reason, flatHeaders(out));
-      response.pipe(this.res);
+      if (whole !== undefined) this.res.end(whole);
+      else response.pipe(this.res);
+      return;
+    }
+    if (whole !== undefined) {
+      sendComplete(this.res, code, reason, out, whole);
       return;
     }
     // A body without a length that has fully arrived with its head is sent with a Content-Length, as

@@ -80,12 +80,10 @@ export function dispatchBackendRequest(req: BackendRequest, settle: (outcome: Ba
       return true;
     },
     onData(chunk) {
-      return (response as DispatchedResponse).push(chunk);
+      return (response as DispatchedResponse).receive(chunk);
     },
     onComplete() {
-      const r = response as DispatchedResponse;
-      r.complete = true;
-      r.push(null);
+      (response as DispatchedResponse).finish();
     },
     onError(err: Error & { code?: string }) {
       if (response !== undefined) {
