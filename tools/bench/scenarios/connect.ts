@@ -76,6 +76,6 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
 export const connectScenario: ScenarioDef = {
   name: 'connect',
   params,
-  procs: (args) => args.procs ?? procsFor(args.n ?? DEFAULTS.n, 2),
+  procs: (args) => args.procs ?? procsFor(args.n ?? DEFAULTS.n),
   run,
 };

@@ -54,6 +54,6 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
 export const fanoutScenario: ScenarioDef = {
   name: 'fanout',
   params,
-  procs: (args) => args.procs ?? procsFor(args.n ?? DEFAULTS.n, 2),
+  procs: (args) => args.procs ?? procsFor(args.n ?? DEFAULTS.n),
   run,
 };

@@ -25,6 +25,6 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
 export const idleScenario: ScenarioDef = {
   name: 'idle',
   params,
-  procs: (args) => args.procs ?? procsFor(args.n ?? DEFAULTS.n, 2),
+  procs: (args) => args.procs ?? procsFor(args.n ?? DEFAULTS.n),
   run,
 };

@@ -48,6 +48,6 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
 export const keepaliveScenario: ScenarioDef = {
   name: 'keepalive',
   params,
-  procs: (args) => args.procs ?? procsFor(args.n ?? DEFAULTS.n, 2),
+  procs: (args) => args.procs ?? procsFor(args.n ?? DEFAULTS.n),
   run,
 };

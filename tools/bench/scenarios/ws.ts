@@ -51,7 +51,7 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
 export const wsScenario: ScenarioDef = {
   name: 'ws',
   params,
-  procs: (args) => args.procs ?? procsFor(args.n ?? DEFAULTS.n, 2),
+  procs: (args) => args.procs ?? procsFor(args.n ?? DEFAULTS.n),
   overHttp: true,
   run,
 };
