@@ -6,7 +6,7 @@
  * `--warmup-conns` connections (default 2,000) are opened and closed unmeasured.
  */
 import type { BenchArgs } from '../args';
-import { latencySummary } from '../stats';
+import { latencySummary, perSecond } from '../stats';
 import { cpuWindow, DEFAULT_PENDING, pendingPerProc, procsFor, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
 
 const DEFAULTS = { n: 5_000, channels: 100, warmupConns: 2_000 };
@@ -39,10 +39,10 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   // A long-running proxy is warm: the measured connections come after a first, unmeasured batch (its
   // rate is reported as warmup_accept_per_s), which Thumbtack's JIT compiler and both targets' allocators
   // see first.
-  let warmupRate = NaN;
+  let warmupRate: number | undefined;
   if (warmupConns > 0) {
     const warm = await open(warmupConns, false);
-    warmupRate = warm.elapsedMs > 0 ? (warm.established * 1000) / warm.elapsedMs : NaN;
+    warmupRate = perSecond(warm.established, warm.elapsedMs);
     ctx.note(`warm-up: opened ${warm.established}/${warmupConns} in ${(warm.elapsedMs / 1000).toFixed(1)} s, ${warm.failed} failed`);
     await ctx.fleet.closeAll();
     await sleep(SETTLE_MS);
@@ -60,7 +60,7 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   const metrics: RunMetrics = {
     established: opened.established,
     failed: opened.failed,
-    accept_per_s: opened.elapsedMs > 0 ? (opened.established * 1000) / opened.elapsedMs : NaN,
+    accept_per_s: perSecond(opened.established, opened.elapsedMs),
     open_s: opened.elapsedMs / 1000,
     connect_p50_ms: lat.p50,
     connect_p99_ms: lat.p99,
@@ -69,7 +69,7 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
     proxy_cpu_pct: proxyCpuPct,
     gen_cpu_pct: genCpuPct,
   };
-  if (warmupConns > 0) metrics.warmup_accept_per_s = warmupRate;
+  if (warmupRate !== undefined) metrics.warmup_accept_per_s = warmupRate;
   return metrics;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { OpenTotals } from '../fleet';
 import { heldMemoryMetrics, readMemory, readMemoryAfterGc } from '../held-memory';
+import { perSecond } from '../stats';
 import { cpuWindow, pendingPerProc, sleep, type RunMetrics, type ScenarioContext } from '../scenario-kit';
 import type { StreamKind } from '../worker-protocol';
 
@@ -59,7 +60,7 @@ export async function openAndHold(ctx: ScenarioContext, plan: HoldPlan): Promise
       held_before_first_error: opened.heldBeforeFirstError,
       held_after_hold: alive,
       open_s: opened.elapsedMs / 1000,
-      accept_per_s: opened.elapsedMs > 0 ? (opened.established * 1000) / opened.elapsedMs : NaN,
+      accept_per_s: perSecond(opened.established, opened.elapsedMs),
       ...heldMemoryMetrics({ before, held, beforeGc, heldGc }, opened.established),
       idle_cpu_pct: idleCpuPct,
     },

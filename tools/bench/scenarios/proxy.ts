@@ -4,6 +4,7 @@
  * `--warmup-s` seconds (default 1) through the proxy unmeasured (reported as warmup_rps).
  */
 import type { BenchArgs } from '../args';
+import { perSecond } from '../stats';
 import { cpuWindow, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
 
 const DEFAULTS = { concurrency: 50, durationS: 5, warmupS: 1 };
@@ -30,8 +31,8 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   const backendCpu2 = cpuWindow([ctx.backend.pid]);
   const proxied = await load(ctx.target.proxyPort);
   const metrics: RunMetrics = {
-    proxied_rps: proxied.elapsedMs > 0 ? (proxied.ok * 1000) / proxied.elapsedMs : NaN,
-    direct_rps: direct.elapsedMs > 0 ? (direct.ok * 1000) / direct.elapsedMs : NaN,
+    proxied_rps: perSecond(proxied.ok, proxied.elapsedMs),
+    direct_rps: perSecond(direct.ok, direct.elapsedMs),
     non_2xx: proxied.other,
     errors: proxied.errors,
     proxy_cpu_pct: proxyCpu(),
@@ -39,7 +40,7 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
     backend_cpu_pct_direct: directBackendCpu,
     gen_cpu_pct: gen(),
   };
-  if (warmup) metrics.warmup_rps = warmup.elapsedMs > 0 ? (warmup.ok * 1000) / warmup.elapsedMs : NaN;
+  if (warmup) metrics.warmup_rps = perSecond(warmup.ok, warmup.elapsedMs);
   return metrics;
 }
 

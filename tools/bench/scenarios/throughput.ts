@@ -7,7 +7,7 @@
  * warmup_publishes_per_s), whose deliveries are awaited and set aside.
  */
 import type { BenchArgs } from '../args';
-import { latencySummary } from '../stats';
+import { latencySummary, perSecond } from '../stats';
 import { cpuWindow, now, pollUntil, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
 
 const DEFAULTS = { n: 5, concurrency: 32, durationS: 5, warmupS: 1 };
@@ -56,7 +56,7 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   let warmupRate: number | undefined;
   if (warmupS > 0) {
     const warm = await publish(warmupS);
-    warmupRate = warm.elapsedMs > 0 ? (warm.ok * 1000) / warm.elapsedMs : NaN;
+    warmupRate = perSecond(warm.ok, warm.elapsedMs);
     await awaitDeliveries(ctx, warm.ok * opened.established);
   }
   await ctx.fleet.collect(true);
@@ -74,7 +74,7 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   const deliveredMs = got.lastArrival - startedAt;
   const metrics: RunMetrics = {
     subscribers: opened.established,
-    publishes_per_s: load.elapsedMs > 0 ? (load.ok * 1000) / load.elapsedMs : NaN,
+    publishes_per_s: perSecond(load.ok, load.elapsedMs),
     delivered_per_s: got.deliveries > 0 && deliveredMs > 0 ? (got.deliveries * 1000) / deliveredMs : NaN,
     non_2xx: load.other,
     errors: load.errors,
