@@ -9,19 +9,13 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { WorkerCommand, WorkerReply, OpenResult, CollectResult, HttpLoadResult } from './worker-protocol';
+import { READ_BUFFER } from './read-buffer';
 import { runLane } from './request-lane';
 import { getRequest, KEEP_ALIVE_MARKER, MarkerCounter, messageStamp, postJsonRequest, publishBody, StampScanner } from './wire';
 import { checkUpgradeHead, encodeClientFrame, OPCODE, upgradeRequest, WsFrameDecoder, type WsMessage } from './ws-frames';
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
 const now = (): number => performance.timeOrigin + performance.now();
-
-/**
- * The one buffer every held stream of this process reads into (`onread`): no Buffer per read and no
- * stream machinery, which made the generator, not the proxy, the larger cost per delivery. SSE bytes are
- * decoded to text at once; WebSocket bytes are copied, since the frame decoder keeps partial frames.
- */
-const READ_BUFFER = Buffer.alloc(64 * 1024);
 
 /** The Sec-WebSocket-Key of this process's WebSockets (servers only hash it; one per process is enough). */
 const WS_KEY = randomBytes(16).toString('base64');
@@ -167,6 +161,7 @@ function open(cmd: Extract<WorkerCommand, { type: 'open' }>): Promise<OpenResult
     };
     const deadline = setTimeout(finish, cmd.deadlineMs);
     const start = (i: number, attempt: number): void => {
+        // SSE bytes are decoded to text at once; WebSocket bytes are copied (the decoder keeps partial frames).
         const onread = {
           buffer: READ_BUFFER,
           callback: (nread: number, buf: Uint8Array): boolean => {

@@ -4,13 +4,8 @@
  * Thumbtack's publish APIs answer `Connection: close`). Raw sockets: lighter than node:http.
  */
 import net from 'node:net';
+import { READ_BUFFER } from './read-buffer';
 import { ResponseFramer } from './wire';
-
-/**
- * The one buffer every lane socket of this process reads into (`onread`): no Buffer per read and no
- * stream machinery. Safe because the framer copies what it keeps (see `ResponseFramer.feed`).
- */
-const READ_BUFFER = Buffer.alloc(64 * 1024);
 
 export interface LaneOptions {
   port: number;
