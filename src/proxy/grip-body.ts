@@ -17,8 +17,13 @@ export type GripBody =
   /** The backend connection broke before the body ended. */
   | { kind: 'failed' };
 
-/** Reads a backend body up to `limit` bytes (see `GripBody`). */
+/**
+ * Reads a backend body up to `limit` bytes (see `GripBody`). A body that came whole with its head is
+ * taken in one piece, without stream events (`takeWholeBody`).
+ */
 export function readGripBody(stream: BackendResponse, limit: number): Promise<GripBody> {
+  const whole = stream.takeWholeBody?.(limit);
+  if (whole !== undefined) return Promise.resolve({ kind: 'complete', body: whole });
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

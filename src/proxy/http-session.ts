@@ -132,8 +132,7 @@ export class HttpSession implements LongPollOwner {
       return;
     }
     const target = tried[tried.length - 1] ?? '';
-    const whole = response.takeWholeBody?.(GRIP_BODY_LIMIT);
-    const read = whole !== undefined ? ({ kind: 'complete', body: whole } as const) : await readGripBody(response, GRIP_BODY_LIMIT);
+    const read = await readGripBody(response, GRIP_BODY_LIMIT);
     if (read.kind === 'over') {
       this.overLimit(response, headers, read.head, target);
       return;
