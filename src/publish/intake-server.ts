@@ -123,6 +123,8 @@ class IntakeConnection {
   private buffered: Buffer | undefined;
   /** The request whose body is still arriving. */
   private waiting: IntakeRequestHead | undefined;
+  /** The waiting request's body, filled as it arrives (one copy, however many pieces it comes in). */
+  private body: { bytes: Buffer; filled: number } | undefined;
   /** A handler's promise is pending: later requests wait in `buffered`. */
   private busy = false;
   /** The last answer is written (or the connection failed): nothing more is read. */
@@ -151,6 +153,17 @@ class IntakeConnection {
 
   private receive(chunk: Buffer): void {
     if (this.done) return;
+    const body = this.body;
+    if (body !== undefined) {
+      const taken = chunk.copy(body.bytes, body.filled);
+      body.filled += taken;
+      if (body.filled < body.bytes.length) return;
+      if (taken === chunk.length) {
+        this.advance();
+        return;
+      }
+      chunk = chunk.subarray(taken); // the start of a pipelined request
+    }
     this.buffered = this.buffered === undefined ? chunk : Buffer.concat([this.buffered, chunk]);
     if (!this.busy) this.advance();
     else if (this.buffered.length > this.opts.maxHeadBytes + this.opts.maxBodyBytes) this.socket.pause(); // a pipelining client waits
@@ -185,10 +198,23 @@ class IntakeConnection {
       }
       const head = this.waiting;
       const length = head.transferEncoding ? 0 : (head.contentLength ?? 0);
-      const have = buf?.length ?? 0;
-      if (have < length) break;
-      const body = buf === undefined || length === 0 ? EMPTY : length === have ? buf : buf.subarray(0, length);
-      this.buffered = length < have ? buf?.subarray(length) : undefined;
+      let body: Buffer;
+      if (this.body !== undefined) {
+        if (this.body.filled < length) break;
+        body = this.body.bytes;
+        this.body = undefined;
+      } else {
+        const have = buf?.length ?? 0;
+        if (have < length) {
+          // The rest of the body goes straight into its own buffer as it arrives (see `receive`).
+          const bytes = Buffer.allocUnsafe(length);
+          this.body = { bytes, filled: buf === undefined ? 0 : buf.copy(bytes) };
+          this.buffered = undefined;
+          break;
+        }
+        body = buf === undefined || length === 0 ? EMPTY : length === have ? buf : buf.subarray(0, length);
+        this.buffered = length < have ? buf?.subarray(length) : undefined;
+      }
       this.waiting = undefined;
       this.dispatch({ head, body, peer: () => this.socket.remoteAddress });
     }
