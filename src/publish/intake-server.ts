@@ -6,11 +6,12 @@
  * twice as much CPU.
  *
  * What it answers by itself, as Node's server did: 400 `Bad request.` (or `Request header too large.`) to
- * a head it cannot parse, then closes; 417 to an expectation other than `100-continue`; `100 Continue`
+ * a head it cannot parse, then closes; 417 to an expectation other than `100-continue`, then closes; `100 Continue`
  * before reading a body the client waits to send; 400 `Request body too large.` to a Content-Length over
  * the limit, without reading the body, then closes. A body with Transfer-Encoding has no length here: the
  * handler answers it (the publish API says 411) and the connection closes. Idle keep-alive connections
- * close after `KEEP_ALIVE_S` seconds, as the `Keep-Alive` header tells clients.
+ * close after `KEEP_ALIVE_S` seconds, as the `Keep-Alive` header tells clients. A client that sends faster
+ * than it reads the answers is not read from until they drain.
  */
 import net from 'node:net';
 import type { Logger } from '../core/logger';
@@ -131,6 +132,8 @@ class IntakeConnection {
   private done = false;
   /** The client shut its side: close once what it sent is answered. */
   private clientEnded = false;
+  /** Answers wait in the socket's buffer: reading stops until they drain. */
+  private awaitingDrain = false;
   /** The socket's current inactivity timeout, ms (set only when it changes). */
   private timeoutMs = -1;
 
@@ -252,7 +255,7 @@ class IntakeConnection {
         this.busy = false;
         if (this.socket.destroyed) return;
         this.answer(req.head, settled);
-        this.socket.resume();
+        if (!this.awaitingDrain) this.socket.resume();
         this.advance();
       });
   }
@@ -261,9 +264,21 @@ class IntakeConnection {
     // A Transfer-Encoding body was not read: what follows it cannot be told from the next request.
     const keepAlive = head.keepAlive && !head.transferEncoding;
     const bytes = replyBytes(reply, keepAlive, head.method !== 'HEAD');
-    if (keepAlive) this.socket.write(bytes);
-    else this.finish(bytes);
+    if (!keepAlive) {
+      this.finish(bytes);
+      return;
+    }
+    if (!this.socket.write(bytes) && !this.awaitingDrain) {
+      this.awaitingDrain = true;
+      this.socket.pause();
+      this.socket.once('drain', this.resumeAfterDrain);
+    }
   }
+
+  private readonly resumeAfterDrain = (): void => {
+    this.awaitingDrain = false;
+    if (!this.busy) this.socket.resume();
+  };
 
   /** Writes the last answer and closes (after `CLOSE_LINGER_MS` if the client keeps the connection). */
   private finish(bytes: Buffer | string): void {

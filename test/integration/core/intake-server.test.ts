@@ -11,7 +11,13 @@ describe('IntakeServer', () => {
   /** Paths whose answer comes later (a promise), ms. */
   const delays: Record<string, number> = { '/slow': 150 };
 
-  const answer = (req: IntakeRequest): IntakeReply => ({ code: 200, reason: 'OK', contentType: 'text/plain', body: `${req.head.url} ${req.body.length}\n` });
+  /** `/big...` answers carry 64 KiB more, so that answers can outgrow the socket buffers. */
+  const answer = (req: IntakeRequest): IntakeReply => ({
+    code: 200,
+    reason: 'OK',
+    contentType: 'text/plain',
+    body: `${req.head.url} ${req.body.length}\n${req.head.url.startsWith('/big') ? 'x'.repeat(65536) : ''}`,
+  });
 
   beforeAll(async () => {
     server = new IntakeServer({ maxHeadBytes: 1024, maxBodyBytes: 100, logger: silentLogger }, (req) => {
@@ -96,6 +102,35 @@ describe('IntakeServer', () => {
       socket.on('error', reject);
     });
     expect(bodies(data)).toEqual(['/slow 1\n']);
+  });
+
+  it('answers every pipelined request of a client that reads late, in order (the server waits for drains)', async () => {
+    const count = 400; // 26 MB of answers, more than loopback's socket buffers hold
+    const requests = Array.from({ length: count }, (_, i) => post(`/big${i}`, '')).join('');
+    const data = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.pause(); // answers pile up in the server until this client reads
+        socket.write(requests);
+        setTimeout(() => socket.resume(), 300);
+      });
+      const parts: Buffer[] = [];
+      const mark = 'HTTP/1.1 200 OK';
+      let tail = ''; // shorter than the mark: an answer's start split between two reads counts once
+      let answers = 0;
+      socket.on('data', (d: Buffer) => {
+        parts.push(d);
+        const text = tail + d.toString('latin1');
+        for (let at = text.indexOf(mark); at >= 0; at = text.indexOf(mark, at + 1)) answers++;
+        tail = text.slice(-(mark.length - 1));
+        if (answers >= count) socket.end();
+      });
+      socket.on('close', () => resolve(Buffer.concat(parts).toString('latin1')));
+      socket.on('error', reject);
+    });
+    const answered = bodies(data);
+    expect(answered.length).toBe(count);
+    expect(answered.every((b, i) => b === `/big${i} 0\n${'x'.repeat(65536)}`)).toBe(true);
+    expect(seen.length).toBe(count);
   });
 
   it('closes open connections on close()', async () => {
