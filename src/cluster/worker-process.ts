@@ -76,6 +76,12 @@ async function runWorker(): Promise<void> {
   });
   // The supervisor going away (killed, crashed) takes its workers with it.
   process.on('disconnect', () => void stop());
+  // A message to a supervisor that has just exited fails (EPIPE): cluster reports it as an 'error' on
+  // the worker object, which would crash this process mid-shutdown. Nobody is left to tell; stop.
+  cluster.worker?.on('error', (err: Error) => {
+    if (!stopping) logger.warn('supervisor channel failed; stopping', { error: err.message });
+    void stop();
+  });
   // A signal to the whole process group (Ctrl-C, systemd's stop) also reaches the supervisor, which drains
   // every worker in order; a worker acts on its own only when the supervisor is gone.
   const onSignal = (): void => {
