@@ -59,6 +59,11 @@ function badRequest(text: string): string {
   return `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`;
 }
 
+/** The bytes of a request's body this server reads: none with Transfer-Encoding (no length to read by). */
+function bodyLength(head: IntakeRequestHead): number {
+  return head.transferEncoding ? 0 : (head.contentLength ?? 0);
+}
+
 /** A reply's bytes: status line, Content-Type, extra fields, Content-Length, connection fields, body. */
 export function serializeReply(reply: IntakeReply, keepAlive: boolean, withBody = true): string {
   let head = `HTTP/1.1 ${reply.code} ${reply.reason}\r\nContent-Type: ${reply.contentType}\r\n`;
@@ -195,12 +200,11 @@ class IntakeConnection {
           return;
         }
         this.waiting = head;
-        const length = head.transferEncoding ? 0 : (head.contentLength ?? 0);
-        if (head.expect === 'continue' && length > (this.buffered?.length ?? 0)) this.socket.write(CONTINUE);
+        if (head.expect === 'continue' && bodyLength(head) > (this.buffered?.length ?? 0)) this.socket.write(CONTINUE);
         continue;
       }
       const head = this.waiting;
-      const length = head.transferEncoding ? 0 : (head.contentLength ?? 0);
+      const length = bodyLength(head);
       let body: Buffer;
       if (this.body !== undefined) {
         if (this.body.filled < length) break;
