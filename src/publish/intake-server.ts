@@ -223,7 +223,7 @@ class IntakeConnection {
         this.buffered = length < have ? buf?.subarray(length) : undefined;
       }
       this.waiting = undefined;
-      this.dispatch({ head, body, peer: () => this.socket.remoteAddress });
+      this.dispatch({ head, body, peer: this.peer });
     }
     if (this.busy || this.done) return;
     const between = this.buffered === undefined && this.waiting === undefined;
@@ -278,6 +278,9 @@ class IntakeConnection {
       this.socket.once('drain', this.resumeAfterDrain);
     }
   }
+
+  /** The client's address, for every request of the connection (one function, not one per request). */
+  private readonly peer = (): string | undefined => this.socket.remoteAddress;
 
   private readonly resumeAfterDrain = (): void => {
     this.awaitingDrain = false;
