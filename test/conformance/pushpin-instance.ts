@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zmq from 'zeromq';
 import { decodeStatsMessage } from '../../src/stats/stats-message';
-import { waitForPort } from '../helpers/processes';
+import { freePort, waitForPort } from '../helpers/processes';
 
 /** Where the Debian package puts things. */
 export const PUSHPIN_CONF = '/etc/pushpin/pushpin.conf';
@@ -46,44 +46,16 @@ export function which(cmd: string): string | undefined {
 }
 
 /** True when something can bind the port on all interfaces and on loopback right now. */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, () => server.close(() => resolve(true)));
-  });
-}
-
 /**
- * Pushpin's ports are drawn from below Linux's ephemeral range (32768–60999): a port the kernel handed
- * out as free (`freePort`) is an ephemeral one, and an outgoing connection of a test running in parallel
- * could take it as its source port between the check and Pushpin's bind.
+ * An http_port and a port_offset such that http_port and the four shifted handler ports are free. Both
+ * come from `freePort`: below Linux's ephemeral range (32768–60999), so an outgoing connection of a test
+ * running in parallel cannot take them as its source port before Pushpin binds them, and in this Jest
+ * worker's own slice, so a suite running in parallel cannot pick them either.
  */
-const LOW_PORT_MIN = 10_000;
-const LOW_PORT_MAX = 30_000;
-
-/** A free port below the ephemeral range, so other tests' ephemeral binds cannot take it meanwhile. */
-async function lowFreePort(): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = LOW_PORT_MIN + Math.floor(Math.random() * (LOW_PORT_MAX - LOW_PORT_MIN));
-    if (await portIsFree(port)) return port;
-  }
-  throw new Error(`no free port between ${LOW_PORT_MIN} and ${LOW_PORT_MAX}`);
-}
-
-/** An http_port and a port_offset such that http_port and the four shifted handler ports are free. */
 async function choosePorts(): Promise<{ httpPort: number; portOffset: number }> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const httpPort = await lowFreePort();
-    const anchor = await lowFreePort();
-    const portOffset = anchor - 5561;
-    if (portOffset < 0) continue;
-    const shifted = SHIPPED_HANDLER_PORTS.map((p) => p + portOffset);
-    if (shifted.some((p) => p > 65535 || p === httpPort)) continue;
-    const free = await Promise.all(shifted.map(portIsFree));
-    if (free.every(Boolean)) return { httpPort, portOffset };
-  }
-  throw new Error('could not find free ports for Pushpin');
+  const httpPort = await freePort();
+  const first = await freePort(SHIPPED_HANDLER_PORTS.length);
+  return { httpPort, portOffset: first - Math.min(...SHIPPED_HANDLER_PORTS) };
 }
 
 /**

@@ -5,21 +5,53 @@ import { resolve } from 'node:path';
 export const ROOT = resolve(__dirname, '..', '..');
 
 /**
- * A free loopback TCP port for a child process that needs a fixed one. It is picked at random below the
- * kernel's ephemeral range (32768+), so the ephemeral ports other tests bind meanwhile (`:0`, ZeroMQ
- * `tcp://127.0.0.1:*`) cannot take it between this check and the child's bind.
+ * Ports handed out by this process so far: a port is never handed out twice, since the child it was
+ * meant for may not have bound it yet when the next one is checked.
  */
-export async function freePort(): Promise<number> {
+const handedOut = new Set<number>();
+
+/**
+ * The slice of 20000–31999 this process picks from. Jest's workers run suites in parallel, each checking a
+ * port free and then letting a child bind it later; disjoint slices per worker (`JEST_WORKER_ID`) keep two
+ * suites from picking the same port in that window. Outside Jest the whole range is used. The bench
+ * (`tools/bench`) picks its ports from 12000–19999, so its smoke test cannot meet these either.
+ */
+export function portSlice(workerId: string | undefined): { low: number; size: number } {
+  const slices = 4;
+  const size = 12000 / slices;
+  const id = Number(workerId);
+  if (!Number.isInteger(id) || id < 1) return { low: 20000, size: 12000 };
+  return { low: 20000 + ((id - 1) % slices) * size, size };
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise<boolean>((ok) => {
+    const server = net.createServer();
+    server.once('error', () => ok(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => ok(true)));
+  });
+}
+
+/**
+ * A free loopback TCP port for a child process that needs a fixed one; with `count`, the first of that
+ * many consecutive free ports (Pushpin derives four from port_offset). It is picked at random below the
+ * kernel's ephemeral range (32768+), so the ephemeral ports other tests bind meanwhile (`:0`, ZeroMQ
+ * `tcp://127.0.0.1:*`) cannot take it between this check and the child's bind, and from this process's
+ * own slice of that range (see `portSlice`).
+ */
+export async function freePort(count = 1): Promise<number> {
+  const { low, size } = portSlice(process.env.JEST_WORKER_ID);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    const free = await new Promise<boolean>((ok) => {
-      const server = net.createServer();
-      server.once('error', () => ok(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => ok(true)));
-    });
-    if (free) return port;
+    const first = low + Math.floor(Math.random() * (size - count + 1));
+    const ports = Array.from({ length: count }, (_, i) => first + i);
+    if (ports.some((p) => handedOut.has(p))) continue;
+    const free = await Promise.all(ports.map(portIsFree));
+    if (free.every(Boolean)) {
+      for (const p of ports) handedOut.add(p);
+      return first;
+    }
   }
-  throw new Error('no free port found in 20000-31999');
+  throw new Error(`no ${count} free port(s) found in ${low}-${low + size - 1}`);
 }
 
 /** A child process whose output is collected; `waitForOutput` resolves when a line matches. */

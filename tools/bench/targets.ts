@@ -30,19 +30,26 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A free port below the ephemeral range, so that no outgoing socket of the bench can take it meanwhile. */
+/**
+ * A free port below the ephemeral range, so that no outgoing socket of the bench can take it meanwhile,
+ * and in 12000–15999: the test suites' fixed ports are 20000–31999, so the bench's smoke test cannot pick
+ * a port another suite checked free but has not bound yet.
+ */
 async function freeLowPort(exclude: readonly number[]): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const port = 12_000 + Math.floor(Math.random() * 4_000);
     if (!exclude.includes(port) && (await portFree(port))) return port;
   }
-  throw new Error('no free port found in 20000..31999');
+  throw new Error('no free port found in 12000..15999');
 }
 
-/** A port_offset for which Pushpin's four derived ports are free and below the ephemeral range. */
+/**
+ * A port_offset for which Pushpin's four derived ports (5560–5563 + offset) are free and in 16000–19999,
+ * below the ephemeral range and apart from the test suites' ports (see freeLowPort).
+ */
 async function freePortOffset(exclude: readonly number[]): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const offset = 10_000 + Math.floor(Math.random() * 16_000);
+    const offset = 10_440 + Math.floor(Math.random() * 3_997);
     const ports = offsetPorts(offset);
     if (ports.some((p) => exclude.includes(p))) continue;
     const free = await Promise.all(ports.map(portFree));
