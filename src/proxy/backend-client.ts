@@ -5,6 +5,7 @@ import type { BackendResponse } from './backend-response';
 import { nodeBackendRequest } from './node-http-request';
 import { undiciSends } from './undici-headers';
 import { dispatchBackendRequest } from './undici-request';
+import { rawBackendRequest, rawClientSends } from './raw-backend-client';
 
 /** Why a backend request produced no response. */
 export type BackendFailure = 'connect' | 'timeout' | 'reset';
@@ -34,7 +35,9 @@ export type BackendObserver = (req: BackendRequest, outcome: BackendOutcome, dur
 /**
  * Sends one request to one target and resolves with the response head, or with why there was none.
  * Connection errors before any response are `connect` (the caller may fail over to the next target).
- * undici carries the request unless its headers are ones only Node's client sends as they are.
+ * Our own client (`raw-backend-client.ts`) carries plain-HTTP requests whose body is known in advance,
+ * undici TLS targets and bodies still streaming from the client, and Node's client the requests whose
+ * headers only it sends as they are (`undici-headers.ts`).
  */
 export function sendBackendRequest(req: BackendRequest): Promise<BackendOutcome> {
   return new Promise((resolve) => {
@@ -53,6 +56,10 @@ export function sendBackendRequest(req: BackendRequest): Promise<BackendOutcome>
       settle({ ok: false, failure: 'timeout', detail: `no response from ${t.host}:${t.port} within ${req.timeoutMs} ms` });
       sent.abort();
     }, req.timeoutMs);
-    const sent = undiciSends(req.headers) ? dispatchBackendRequest(req, settle) : nodeBackendRequest(req, settle);
+    const sent = !undiciSends(req.headers)
+      ? nodeBackendRequest(req, settle)
+      : rawClientSends(req)
+        ? rawBackendRequest(req, settle)
+        : dispatchBackendRequest(req, settle);
   });
 }

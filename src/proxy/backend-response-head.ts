@@ -1,0 +1,129 @@
+/**
+ * The head of a backend's HTTP/1.x response, parsed from bytes (pure: no I/O), and how its body is framed
+ * (RFC 9112 §6.3). Lenient where backends are known to be (lines may end in a bare LF, the reason phrase
+ * may be missing), strict where leniency would be ambiguous: no folded lines, header names are tokens,
+ * Content-Length values must agree, versions 1.0 and 1.1 only.
+ */
+import { fail, ok, type Result } from '../core/errors';
+
+/** Error code of a response head that is not valid HTTP/1.x (the request fails as `reset`: 502). */
+export const BAD_BACKEND_RESPONSE = 'BACKEND_BAD_RESPONSE';
+/** Error code of a response head longer than the limit. */
+export const BACKEND_HEAD_TOO_LARGE = 'BACKEND_HEAD_TOO_LARGE';
+
+/** How the body after the head ends. */
+export type BodyFraming =
+  /** No body (HEAD request, 1xx, 204, 304). */
+  | { kind: 'none' }
+  | { kind: 'length'; length: number }
+  | { kind: 'chunked' }
+  /** Read until the backend closes the connection. */
+  | { kind: 'close' };
+
+export interface BackendResponseHead {
+  statusCode: number;
+  /** The reason phrase ('' when absent). */
+  statusMessage: string;
+  /** Header names and values, alternating, as they came (latin1; values without surrounding blanks). */
+  rawHeaders: string[];
+  framing: BodyFraming;
+  /** Whether the connection may carry another request once this response's body is read. */
+  keepAlive: boolean;
+  /** The backend's `Keep-Alive: timeout=N` (seconds), if it sent one. */
+  keepAliveTimeoutS: number | undefined;
+}
+
+export type ResponseHeadParse =
+  | { kind: 'incomplete' }
+  /** `length`: bytes of the buffer the head took, its final empty line included. */
+  | { kind: 'head'; head: BackendResponseHead; length: number };
+
+const LF = 10;
+const CR = 13;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([0-9]{3})(?: ([^\x00-\x08\x0a-\x1f\x7f]*))?$/;
+/** Controls other than horizontal tab are not allowed in a field value. */
+const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+const DIGITS = /^[0-9]{1,15}$/;
+
+/**
+ * Parses the response head at the start of `buf` (at most `maxHeadBytes` long) to a request made with
+ * `requestMethod`. `incomplete` means more bytes are needed. An interim (1xx) response is returned like
+ * any other, framed `none`: the caller skips it and parses again after it.
+ */
+export function parseResponseHead(buf: Buffer, maxHeadBytes: number, requestMethod: string): Result<ResponseHeadParse> {
+  const lines: string[] = [];
+  let start = 0;
+  for (;;) {
+    const lf = buf.indexOf(LF, start);
+    if (lf < 0 ? buf.length >= maxHeadBytes : lf >= maxHeadBytes) return fail(BACKEND_HEAD_TOO_LARGE, `response head over ${maxHeadBytes} bytes`);
+    if (lf < 0) return ok({ kind: 'incomplete' });
+    const end = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
+    if (end === start) {
+      if (lines.length === 0) return fail(BAD_BACKEND_RESPONSE, 'the response starts with an empty line');
+      const head = parseLines(lines, requestMethod);
+      return head.ok ? ok({ kind: 'head', head: head.value, length: lf + 1 }) : head;
+    }
+    lines.push(buf.toString('latin1', start, end));
+    start = lf + 1;
+  }
+}
+
+function parseLines(lines: string[], requestMethod: string): Result<BackendResponseHead> {
+  const status = STATUS_LINE.exec(lines[0] as string);
+  if (!status) return fail(BAD_BACKEND_RESPONSE, `not an HTTP/1.x status line: ${JSON.stringify((lines[0] as string).slice(0, 80))}`);
+  const minorVersion = Number(status[1]);
+  const statusCode = Number(status[2]);
+  if (statusCode < 100) return fail(BAD_BACKEND_RESPONSE, `status ${statusCode} is below 100`);
+  const rawHeaders: string[] = [];
+  let contentLength: number | undefined;
+  let transferEncoding: string | undefined;
+  let connection = '';
+  let keepAliveTimeoutS: number | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const first = line.charCodeAt(0);
+    if (first === 0x20 || first === 0x09) return fail(BAD_BACKEND_RESPONSE, 'a folded header line');
+    const colon = line.indexOf(':');
+    const name = colon > 0 ? line.slice(0, colon) : '';
+    if (!TOKEN.test(name)) return fail(BAD_BACKEND_RESPONSE, `a header name is not a token: ${JSON.stringify(line.slice(0, 40))}`);
+    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    if (BAD_VALUE.test(value)) return fail(BAD_BACKEND_RESPONSE, `control characters in header ${name}`);
+    rawHeaders.push(name, value);
+    switch (name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '') {
+      case 'content-length':
+        for (const part of value.split(',')) {
+          const text = part.trim();
+          if (!DIGITS.test(text)) return fail(BAD_BACKEND_RESPONSE, `Content-Length ${JSON.stringify(value)} is not a number`);
+          if (contentLength !== undefined && contentLength !== Number(text)) return fail(BAD_BACKEND_RESPONSE, 'conflicting Content-Length headers');
+          contentLength = Number(text);
+        }
+        break;
+      case 'transfer-encoding':
+        transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+        break;
+      case 'connection':
+        connection = `${connection},${value.toLowerCase()}`;
+        break;
+      case 'keep-alive': {
+        const m = /(?:^|[,;\s])timeout\s*=\s*"?([0-9]{1,9})"?/i.exec(value);
+        if (m) keepAliveTimeoutS = Number(m[1]);
+        break;
+      }
+    }
+  }
+  const tokens = connection.split(',').map((t) => t.trim());
+  let keepAlive = tokens.includes('close') ? false : minorVersion === 1 || tokens.includes('keep-alive');
+  let framing: BodyFraming;
+  if (requestMethod === 'HEAD' || statusCode < 200 || statusCode === 204 || statusCode === 304) framing = { kind: 'none' };
+  else if (transferEncoding !== undefined) {
+    // The final coding decides; a body whose last coding is not chunked ends with the connection. With
+    // Content-Length as well, the message is suspect (smuggling): the connection is not reused.
+    const codings = transferEncoding.toLowerCase().split(',').map((t) => t.trim()).filter((t) => t !== '');
+    framing = codings[codings.length - 1] === 'chunked' ? { kind: 'chunked' } : { kind: 'close' };
+    if (framing.kind === 'close' || contentLength !== undefined) keepAlive = false;
+  } else if (contentLength !== undefined) framing = { kind: 'length', length: contentLength };
+  else framing = { kind: 'close' };
+  if (framing.kind === 'close') keepAlive = false;
+  return ok({ statusCode, statusMessage: status[3] ?? '', rawHeaders, framing, keepAlive, keepAliveTimeoutS });
+}
