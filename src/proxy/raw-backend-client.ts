@@ -52,6 +52,8 @@ interface Exchange {
   aborted: boolean;
   /** Sent a second time after a reused connection closed under it. */
   retried: boolean;
+  /** The caller has the response (a body that breaks off before then is reported after it). */
+  told: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ interface Exchange {
 export function rawBackendRequest(req: BackendRequest, settle: (outcome: BackendOutcome) => void): { abort(): void } {
   const t = req.target;
   const head = backendRequestHead(req.method, req.path, req.headers, req.body?.length ?? 0, defaultHostLine(t.host, t.port));
-  const exchange: Exchange = { req, head: head.ok ? head.value : '', settle, response: undefined, aborted: false, retried: false };
+  const exchange: Exchange = { req, head: head.ok ? head.value : '', settle, response: undefined, aborted: false, retried: false, told: false };
   if (!head.ok) queueMicrotask(() => settle({ ok: false, failure: 'reset', detail: `${t.host}:${t.port}: ${head.error.message}` }));
   else assign(exchange, true);
   return {
@@ -103,6 +105,13 @@ function sendValidated(): void {
   const connections = toValidate;
   toValidate = [];
   for (const connection of connections) connection.sendReserved();
+}
+
+/** As Node's IncomingMessage does when its body breaks off: 'aborted', then 'error' only to a listener for it. */
+function abortResponse(response: DispatchedResponse, detail: string): void {
+  if (response.destroyed) return;
+  response.emit('aborted');
+  response.destroy(response.listenerCount('error') > 0 ? new Error(detail) : undefined);
 }
 
 const HEAD = 0;
@@ -221,6 +230,7 @@ class BackendConnection {
       // The body that came with the head goes in first, so that a complete one can be taken whole.
       if (head.framing.kind === 'none' || (head.framing.kind === 'length' && head.framing.length === 0)) this.complete(exchange, buf);
       else if (buf.length > 0) this.readBody(exchange, buf);
+      exchange.told = true;
       exchange.settle({ ok: true, response });
       return;
     }
@@ -272,14 +282,13 @@ class BackendConnection {
     if (!exchange.aborted) exchange.settle({ ok: false, failure, detail: `${exchange.req.target.host}:${exchange.req.target.port}: ${detail}` });
   }
 
-  /** The body broke off: as Node's IncomingMessage does, 'aborted', then 'error' only to a listener for it. */
+  /** The body broke off (reported once the caller has the response, if it does not yet). */
   private cutOff(exchange: Exchange, detail: string): void {
     this.exchange = undefined;
     this.socket.destroy();
     const response = exchange.response as DispatchedResponse;
-    if (response.destroyed) return;
-    response.emit('aborted');
-    response.destroy(response.listenerCount('error') > 0 ? new Error(detail) : undefined);
+    if (exchange.told) abortResponse(response, detail);
+    else setImmediate(abortResponse, response, detail);
   }
 
   private onEnd(): void {
