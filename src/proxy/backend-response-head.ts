@@ -52,7 +52,10 @@ const DIGITS = /^[0-9]{1,15}$/;
  * any other, framed `none`: the caller skips it and parses again after it.
  */
 export function parseResponseHead(buf: Buffer, maxHeadBytes: number, requestMethod: string): Result<ResponseHeadParse> {
-  const lines: string[] = [];
+  // Line bounds as byte offsets [start, end) without the line end: names and values are then decoded
+  // straight from the bytes into flat strings (a held stream may keep some, and a slice of a line string
+  // would keep the whole line).
+  const bounds: number[] = [];
   let start = 0;
   for (;;) {
     const lf = buf.indexOf(LF, start);
@@ -60,18 +63,24 @@ export function parseResponseHead(buf: Buffer, maxHeadBytes: number, requestMeth
     if (lf < 0) return ok({ kind: 'incomplete' });
     const end = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
     if (end === start) {
-      if (lines.length === 0) return fail(BAD_BACKEND_RESPONSE, 'the response starts with an empty line');
-      const head = parseLines(lines, requestMethod);
+      if (bounds.length === 0) return fail(BAD_BACKEND_RESPONSE, 'the response starts with an empty line');
+      const head = parseLines(buf, bounds, requestMethod);
       return head.ok ? ok({ kind: 'head', head: head.value, length: lf + 1 }) : head;
     }
-    lines.push(buf.toString('latin1', start, end));
+    bounds.push(start, end);
     start = lf + 1;
   }
 }
 
-function parseLines(lines: string[], requestMethod: string): Result<BackendResponseHead> {
-  const status = STATUS_LINE.exec(lines[0] as string);
-  if (!status) return fail(BAD_BACKEND_RESPONSE, `not an HTTP/1.x status line: ${JSON.stringify((lines[0] as string).slice(0, 80))}`);
+/** Whether the byte is a space or a horizontal tab. */
+function blank(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x09;
+}
+
+function parseLines(buf: Buffer, bounds: number[], requestMethod: string): Result<BackendResponseHead> {
+  const statusLine = buf.toString('latin1', bounds[0], bounds[1]);
+  const status = STATUS_LINE.exec(statusLine);
+  if (!status) return fail(BAD_BACKEND_RESPONSE, `not an HTTP/1.x status line: ${JSON.stringify(statusLine.slice(0, 80))}`);
   const minorVersion = Number(status[1]);
   const statusCode = Number(status[2]);
   if (statusCode < 100) return fail(BAD_BACKEND_RESPONSE, `status ${statusCode} is below 100`);
@@ -80,14 +89,18 @@ function parseLines(lines: string[], requestMethod: string): Result<BackendRespo
   let transferEncoding: string | undefined;
   let connection = '';
   let keepAliveTimeoutS: number | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const first = line.charCodeAt(0);
-    if (first === 0x20 || first === 0x09) return fail(BAD_BACKEND_RESPONSE, 'a folded header line');
-    const colon = line.indexOf(':');
-    const name = colon > 0 ? line.slice(0, colon) : '';
-    if (!TOKEN.test(name)) return fail(BAD_BACKEND_RESPONSE, `a header name is not a token: ${JSON.stringify(line.slice(0, 40))}`);
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+  for (let i = 2; i < bounds.length; i += 2) {
+    const lineStart = bounds[i] as number;
+    const lineEnd = bounds[i + 1] as number;
+    if (blank(buf[lineStart])) return fail(BAD_BACKEND_RESPONSE, 'a folded header line');
+    const colon = buf.indexOf(0x3a, lineStart);
+    const name = colon > lineStart && colon < lineEnd ? buf.toString('latin1', lineStart, colon) : '';
+    if (!TOKEN.test(name)) return fail(BAD_BACKEND_RESPONSE, `a header name is not a token: ${JSON.stringify(buf.toString('latin1', lineStart, Math.min(lineEnd, lineStart + 40)))}`);
+    let valueStart = colon + 1;
+    let valueEnd = lineEnd;
+    while (valueStart < valueEnd && blank(buf[valueStart])) valueStart++;
+    while (valueEnd > valueStart && blank(buf[valueEnd - 1])) valueEnd--;
+    const value = buf.toString('latin1', valueStart, valueEnd);
     if (BAD_VALUE.test(value)) return fail(BAD_BACKEND_RESPONSE, `control characters in header ${name}`);
     rawHeaders.push(name, value);
     switch (name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '') {

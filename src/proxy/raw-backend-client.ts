@@ -220,11 +220,14 @@ class BackendConnection {
       this.phase = BODY;
       this.framing = head.framing;
       this.keepAlive = head.keepAlive;
-      if (head.keepAliveTimeoutS !== undefined) this.idleMs = Math.max(head.keepAliveTimeoutS * 1000 - IDLE_MARGIN_MS, 0);
+      this.idleMs = head.keepAliveTimeoutS === undefined ? DEFAULT_IDLE_MS : Math.max(head.keepAliveTimeoutS * 1000 - IDLE_MARGIN_MS, 0);
       this.remaining = head.framing.kind === 'length' ? head.framing.length : 0;
       this.decoder = head.framing.kind === 'chunked' ? new ChunkedDecoder() : undefined;
       const response = new DispatchedResponse(head.statusCode, head.statusMessage, head.rawHeaders);
-      response.resumeParser = () => this.socket.resume();
+      // Only while the connection still carries this exchange (a finished response's stream may still ask).
+      response.resumeParser = () => {
+        if (this.exchange === exchange) this.socket.resume();
+      };
       response.abortRequest = () => this.drop(exchange);
       exchange.response = response;
       // The body that came with the head goes in first, so that a complete one can be taken whole.
@@ -260,7 +263,11 @@ class BackendConnection {
 
   /** The response is complete; `rest` holds any bytes after it (a backend that sent more than it said). */
   private complete(exchange: Exchange, rest: Buffer): void {
-    (exchange.response as DispatchedResponse).finish();
+    const response = exchange.response as DispatchedResponse;
+    response.finish();
+    // A held stream may keep its backend response: it must not keep this connection and request too.
+    response.resumeParser = undefined;
+    response.abortRequest = undefined;
     this.exchange = undefined;
     this.completed++;
     if (!this.keepAlive || this.idleMs <= 0 || rest.length > 0 || this.socket.destroyed || !this.socket.writable || exchange.aborted) {

@@ -52,6 +52,12 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
     maxPending: 50,
     deadlineMs: 30_000,
   });
+  if (opened.established < subscribers) {
+    // Without its subscribers a run measures publishes that fan out to nobody (seen once with Pushpin):
+    // not the same work, so it fails and stays out of the medians.
+    await ctx.fleet.closeAll();
+    throw new Error(`only ${opened.established} of ${subscribers} subscribers opened (${opened.failed} failed)`);
+  }
   await sleep(1500);
   let warmupRate: number | undefined;
   if (warmupS > 0) {
