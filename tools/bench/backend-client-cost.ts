@@ -42,7 +42,7 @@ function options(argv: string[]): Options {
 
 /** `n` requests over `concurrency` lanes; microseconds of this process's CPU per request, and the rate. */
 async function measure(client: Client, port: number, opts: Options, n: number): Promise<{ cpu_us: number; user_us: number; rps: number }> {
-  const target = { kind: 'http', host: '127.0.0.1', port, ssl: false, insecure: false } as unknown as RouteTarget;
+  const target: RouteTarget = { kind: 'net', host: '127.0.0.1', port, ssl: false, insecure: false, overHttp: false, oneEvent: false, subs: [], untrusted: false, trustConnectHost: false };
   let left = n;
   const one = (): Promise<void> =>
     new Promise((resolve, reject) => {

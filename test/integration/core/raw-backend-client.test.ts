@@ -55,7 +55,7 @@ async function rawBackend(answer: (request: string, socket: net.Socket, index: n
 }
 
 function target(port: number): RouteTarget {
-  return { kind: 'http', host: '127.0.0.1', port, ssl: false, insecure: false } as unknown as RouteTarget;
+  return { kind: 'net', host: '127.0.0.1', port, ssl: false, insecure: false, overHttp: false, oneEvent: false, subs: [], untrusted: false, trustConnectHost: false };
 }
 
 function send(port: number, init: Partial<BackendRequest> = {}, client = rawBackendRequest): Promise<BackendOutcome> {
