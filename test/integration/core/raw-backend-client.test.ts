@@ -85,6 +85,12 @@ async function okResponse(outcome: Promise<BackendOutcome>): Promise<BackendResp
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Resolves once `cond` holds, polling; gives up after 5 s (the assertion after it then fails). */
+async function until(cond: () => boolean): Promise<void> {
+  const started = Date.now();
+  while (!cond() && Date.now() - started < 5000) await sleep(20);
+}
+
 describe('raw backend client: the request on the wire', () => {
   it('writes the same bytes as undici for the same requests', async () => {
     const backend = await rawBackend((_, socket) => socket.write(OK));
@@ -239,8 +245,13 @@ describe('raw backend client: connections', () => {
     try {
       await bodyOf(await okResponse(send(backend.port)));
       expect(backend.sockets.size).toBe(1);
-      await sleep(1500); // timeout=2 less the 1 s margin: closed after ~1 s
+      // timeout=2 less the 1 s margin: closed after ~1 s, well before the 4 s kept without a hint.
+      const started = Date.now();
+      while (backend.sockets.size > 0 && Date.now() - started < 5000) await sleep(50);
+      const closedAfter = Date.now() - started;
       expect(backend.sockets.size).toBe(0);
+      expect(closedAfter).toBeGreaterThanOrEqual(900);
+      expect(closedAfter).toBeLessThan(3500);
     } finally {
       await backend.close();
     }
@@ -303,10 +314,10 @@ describe('raw backend client: failures', () => {
     try {
       let settled = false;
       const sent = rawBackendRequest({ target: target(backend.port), method: 'GET', path: '/', headers: [], timeoutMs: 1000 }, () => (settled = true));
-      await sleep(100);
+      await until(() => backend.requests.length === 1);
       expect(backend.sockets.size).toBe(1);
       sent.abort();
-      await sleep(100);
+      await until(() => backend.sockets.size === 0);
       expect(backend.sockets.size).toBe(0);
       expect(settled).toBe(false);
     } finally {
