@@ -11,6 +11,7 @@
  * - numbers are validated (`path_rem`), header names must be HTTP tokens, and header values are trimmed;
  * - an empty `id=` counts as no id.
  */
+import { isToken } from '../core/http-syntax';
 import type { Route, RouteProblem, RouteTarget } from './route-types';
 import { parseRouteLine, type RouteSection } from './route-line';
 
@@ -39,7 +40,6 @@ class Props {
 
 type Built<T> = { ok: true; value: T } | { ok: false; message: string };
 
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DIGITS = /^[0-9]+$/;
 
 /**
@@ -130,7 +130,7 @@ function buildCondition(section: RouteSection, file: string, line: number): Buil
     const at = h.indexOf(':');
     if (at < 1) return { ok: false, message: `header must use format 'name:value' (got '${h}')` };
     const name = h.slice(0, at);
-    if (!HEADER_NAME.test(name)) return { ok: false, message: `header name '${name}' is not a valid HTTP header name` };
+    if (!isToken(name)) return { ok: false, message: `header name '${name}' is not a valid HTTP header name` };
     route.headers.push([name, h.slice(at + 1).trim()]);
   }
 

@@ -6,11 +6,11 @@
  * expects a body: POST, PUT, PATCH…), computed from the body, never copied.
  */
 import { fail, ok, type Result } from '../core/errors';
+import { isToken } from '../core/http-syntax';
 
 /** Error code of a request that cannot be written as HTTP/1.1 (a control character in a header, say). */
 export const BAD_BACKEND_REQUEST = 'BACKEND_BAD_REQUEST';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Characters a header value may not carry (undici's own check). */
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** A request target: visible ASCII and obs-text. */
@@ -35,12 +35,12 @@ export function backendRequestHead(
   bodyLength: number,
   defaultHost: string,
 ): Result<string> {
-  if (!TOKEN.test(method)) return fail(BAD_BACKEND_REQUEST, `method ${JSON.stringify(method)} is not a token`);
+  if (!isToken(method)) return fail(BAD_BACKEND_REQUEST, `method ${JSON.stringify(method)} is not a token`);
   if (!TARGET.test(path)) return fail(BAD_BACKEND_REQUEST, `request target ${JSON.stringify(path)} is empty or has spaces or controls`);
   let host: string | undefined;
   let rest = '';
   for (const [name, value] of headers) {
-    if (!TOKEN.test(name)) return fail(BAD_BACKEND_REQUEST, `header name ${JSON.stringify(name)} is not a token`);
+    if (!isToken(name)) return fail(BAD_BACKEND_REQUEST, `header name ${JSON.stringify(name)} is not a token`);
     if (BAD_VALUE.test(value)) return fail(BAD_BACKEND_REQUEST, `header ${name} has a control character`);
     // Checked by length first: most names are neither.
     if (name.length === 4 && name.toLowerCase() === 'host') {

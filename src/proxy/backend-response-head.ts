@@ -5,6 +5,7 @@
  * Content-Length values must agree, versions 1.0 and 1.1 only.
  */
 import { fail, ok, type Result } from '../core/errors';
+import { isFieldValue, isToken } from '../core/http-syntax';
 
 /** Error code of a response head that is not valid HTTP/1.x (the request fails as `reset`: 502). */
 export const BAD_BACKEND_RESPONSE = 'BACKEND_BAD_RESPONSE';
@@ -40,10 +41,7 @@ export type ResponseHeadParse =
 
 const LF = 10;
 const CR = 13;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([0-9]{3})(?: ([^\x00-\x08\x0a-\x1f\x7f]*))?$/;
-/** Controls other than horizontal tab are not allowed in a field value. */
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 const DIGITS = /^[0-9]{1,15}$/;
 
 /**
@@ -95,13 +93,13 @@ function parseLines(buf: Buffer, bounds: number[], requestMethod: string): Resul
     if (blank(buf[lineStart])) return fail(BAD_BACKEND_RESPONSE, 'a folded header line');
     const colon = buf.indexOf(0x3a, lineStart);
     const name = colon > lineStart && colon < lineEnd ? buf.toString('latin1', lineStart, colon) : '';
-    if (!TOKEN.test(name)) return fail(BAD_BACKEND_RESPONSE, `a header name is not a token: ${JSON.stringify(buf.toString('latin1', lineStart, Math.min(lineEnd, lineStart + 40)))}`);
+    if (!isToken(name)) return fail(BAD_BACKEND_RESPONSE, `a header name is not a token: ${JSON.stringify(buf.toString('latin1', lineStart, Math.min(lineEnd, lineStart + 40)))}`);
     let valueStart = colon + 1;
     let valueEnd = lineEnd;
     while (valueStart < valueEnd && blank(buf[valueStart])) valueStart++;
     while (valueEnd > valueStart && blank(buf[valueEnd - 1])) valueEnd--;
     const value = buf.toString('latin1', valueStart, valueEnd);
-    if (BAD_VALUE.test(value)) return fail(BAD_BACKEND_RESPONSE, `control characters in header ${name}`);
+    if (!isFieldValue(value)) return fail(BAD_BACKEND_RESPONSE, `control characters in header ${name}`);
     rawHeaders.push(name, value);
     switch (name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '') {
       case 'content-length':

@@ -9,6 +9,7 @@
  * as RFC 9112 §2.2 allows.
  */
 import { fail, ok, type Result } from '../core/errors';
+import { isFieldValue, isToken } from '../core/http-syntax';
 
 /** Error code of a head that is not valid HTTP/1.x (answered 400 Bad Request). */
 export const BAD_HEAD = 'INTAKE_BAD_HEAD';
@@ -40,11 +41,8 @@ export type HeadParse =
 
 const CR = 13;
 const LF = 10;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A request target: visible ASCII and obs-text, no spaces or controls. */
 const TARGET = /^[\x21-\x7e\x80-\xff]+$/;
-/** Controls other than horizontal tab are not allowed in a field value. */
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 /** Headers whose first occurrence counts (as Node's `req.headers` keeps them); others are joined. */
 const FIRST_WINS = new Set(['authorization', 'content-type', 'host', 'user-agent', 'expect']);
 
@@ -79,7 +77,7 @@ function parseLines(lines: string[]): Result<IntakeRequestHead> {
   const requestLine = (lines[0] ?? '').split(' ');
   if (requestLine.length !== 3) return fail(BAD_HEAD, 'the request line is not "METHOD target HTTP/1.x"');
   const [method, url, version] = requestLine as [string, string, string];
-  if (!TOKEN.test(method)) return fail(BAD_HEAD, 'the method is not a token');
+  if (!isToken(method)) return fail(BAD_HEAD, 'the method is not a token');
   if (!TARGET.test(url)) return fail(BAD_HEAD, 'the request target is empty or has controls');
   if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') return fail(BAD_HEAD, `unsupported version ${JSON.stringify(version)}`);
   const minorVersion = version === 'HTTP/1.1' ? 1 : 0;
@@ -91,9 +89,9 @@ function parseLines(lines: string[]): Result<IntakeRequestHead> {
     if (line.charCodeAt(0) === 0x20 || line.charCodeAt(0) === 0x09) return fail(BAD_HEAD, 'a folded header line');
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon) : '';
-    if (!TOKEN.test(name)) return fail(BAD_HEAD, 'a header name is not a token');
+    if (!isToken(name)) return fail(BAD_HEAD, 'a header name is not a token');
     const value = line.slice(colon + 1).trim();
-    if (BAD_VALUE.test(value)) return fail(BAD_HEAD, `control characters in header ${name}`);
+    if (!isFieldValue(value)) return fail(BAD_HEAD, `control characters in header ${name}`);
     const key = name.toLowerCase();
     if (key === 'content-length') {
       if (!/^[0-9]{1,15}$/.test(value)) return fail(BAD_HEAD, 'Content-Length is not a number');

@@ -78,25 +78,13 @@ export function decodeBase64Strict(text: string): Buffer | undefined {
 
 /** C0 controls and DEL. */
 const CONTROL_RE = /[\x00-\x1f\x7f]/;
-/** C0 controls except horizontal tab, and DEL: what may not appear in an HTTP field value. */
-const FIELD_VALUE_BAD_RE = /[\x00-\x08\x0a-\x1f\x7f]/;
-/** RFC 9110 token. */
-const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** True when `s` holds a control character (NUL, CR, LF, other C0, DEL). */
 export function hasControlChar(s: string): boolean {
   return CONTROL_RE.test(s);
 }
 
-/** True when `s` may be an HTTP field value: no CR, LF, NUL or other control character except tab. */
-export function isFieldValue(s: string): boolean {
-  return !FIELD_VALUE_BAD_RE.test(s);
-}
-
-/** True when `s` is an HTTP token (a valid header name). */
-export function isToken(s: string): boolean {
-  return TOKEN_RE.test(s);
-}
+export { isFieldValue, isToken } from '../core/http-syntax';
 
 /** Quotes a user-supplied string for an error message: escaped, and cut after 64 characters. */
 export function quote(s: string): string {
