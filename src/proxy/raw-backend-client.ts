@@ -54,6 +54,8 @@ interface Exchange {
   retried: boolean;
   /** The caller has the response (a body that breaks off before then is reported after it). */
   told: boolean;
+  /** The connection carrying the exchange (a retry moves it to a new one). */
+  connection: BackendConnection | undefined;
 }
 
 /**
@@ -63,20 +65,17 @@ interface Exchange {
 export function rawBackendRequest(req: BackendRequest, settle: (outcome: BackendOutcome) => void): { abort(): void } {
   const t = req.target;
   const head = backendRequestHead(req.method, req.path, req.headers, req.body?.length ?? 0, defaultHostLine(t.host, t.port));
-  const exchange: Exchange = { req, head: head.ok ? head.value : '', settle, response: undefined, aborted: false, retried: false, told: false };
+  const exchange: Exchange = { req, head: head.ok ? head.value : '', settle, response: undefined, aborted: false, retried: false, told: false, connection: undefined };
   if (!head.ok) queueMicrotask(() => settle({ ok: false, failure: 'reset', detail: `${t.host}:${t.port}: ${head.error.message}` }));
   else assign(exchange, true);
   return {
     abort() {
       exchange.aborted = true;
       // The connection the exchange is on now (a retry moves it to a new one), unless it is done there.
-      currentConnection.get(exchange)?.drop(exchange);
+      exchange.connection?.drop(exchange);
     },
   };
 }
-
-/** Which connection carries an exchange (it changes when the exchange is retried). */
-const currentConnection = new WeakMap<Exchange, BackendConnection>();
 
 /**
  * Puts `exchange` on an idle connection to its target (when `reuse`) or on a new one, and sends it. A
@@ -89,7 +88,7 @@ function assign(exchange: Exchange, reuse: boolean): void {
   const key = `${t.host}:${t.port}`;
   const pooled = reuse ? idle.get(key)?.pop() : undefined;
   const connection = pooled ?? new BackendConnection(key, t.host, t.port);
-  currentConnection.set(exchange, connection);
+  exchange.connection = connection;
   if (pooled === undefined) connection.send(exchange);
   else {
     pooled.reserve(exchange);
