@@ -15,6 +15,7 @@ import type { RouteTarget } from '../../src/config/route-types';
 import type { BackendOutcome, BackendRequest } from '../../src/proxy/backend-client';
 import { rawBackendRequest } from '../../src/proxy/raw-backend-client';
 import { dispatchBackendRequest } from '../../src/proxy/undici-request';
+import { decodeInt } from './args';
 import { median } from './stats';
 
 type Client = (req: BackendRequest, settle: (outcome: BackendOutcome) => void) => { abort(): void };
@@ -32,9 +33,9 @@ function options(argv: string[]): Options {
     const [key, value] = [argv[i], argv[i + 1] ?? ''];
     if (key === '--path') opts.path = value;
     else if (key === '--n' || key === '--concurrency' || key === '--runs') {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${key} wants a positive integer, not ${JSON.stringify(value)}`);
-      opts[key.slice(2) as 'n' | 'concurrency' | 'runs'] = n;
+      const n = decodeInt(key, argv[i + 1], { min: 1, max: 10_000_000 });
+      if (!n.ok) throw n.error;
+      opts[key.slice(2) as 'n' | 'concurrency' | 'runs'] = n.value;
     } else throw new Error(`unknown option ${key}`);
   }
   return opts;

@@ -11,6 +11,7 @@ import type { BackendOutcome, BackendRequest } from '../../../src/proxy/backend-
 import type { BackendResponse } from '../../../src/proxy/backend-response';
 import { idleBackendConnections, rawBackendRequest } from '../../../src/proxy/raw-backend-client';
 import { dispatchBackendRequest } from '../../../src/proxy/undici-request';
+import { until } from '../../helpers/harness';
 
 /** A backend on a raw socket: `answer` gets each request's text (head and body as far as read) and the socket. */
 interface RawBackend {
@@ -84,12 +85,6 @@ async function okResponse(outcome: Promise<BackendOutcome>): Promise<BackendResp
 
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves once `cond` holds, polling; gives up after 5 s (the assertion after it then fails). */
-async function until(cond: () => boolean): Promise<void> {
-  const started = Date.now();
-  while (!cond() && Date.now() - started < 5000) await sleep(20);
-}
 
 describe('raw backend client: the request on the wire', () => {
   it('writes the same bytes as undici for the same requests', async () => {
@@ -247,7 +242,7 @@ describe('raw backend client: connections', () => {
       expect(backend.sockets.size).toBe(1);
       // timeout=2 less the 1 s margin: closed after ~1 s, well before the 4 s kept without a hint.
       const started = Date.now();
-      while (backend.sockets.size > 0 && Date.now() - started < 5000) await sleep(50);
+      await until(() => backend.sockets.size === 0, 5000, 'the idle connection to close');
       const closedAfter = Date.now() - started;
       expect(backend.sockets.size).toBe(0);
       expect(closedAfter).toBeGreaterThanOrEqual(900);
@@ -314,10 +309,10 @@ describe('raw backend client: failures', () => {
     try {
       let settled = false;
       const sent = rawBackendRequest({ target: target(backend.port), method: 'GET', path: '/', headers: [], timeoutMs: 1000 }, () => (settled = true));
-      await until(() => backend.requests.length === 1);
+      await until(() => backend.requests.length === 1, 5000, 'the request to arrive');
       expect(backend.sockets.size).toBe(1);
       sent.abort();
-      await until(() => backend.sockets.size === 0);
+      await until(() => backend.sockets.size === 0, 5000, 'the connection to close');
       expect(backend.sockets.size).toBe(0);
       expect(settled).toBe(false);
     } finally {
