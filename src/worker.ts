@@ -11,6 +11,7 @@ import { closeReliableHold, createReliableHold } from './hold/reliable-hold';
 import type { Subscriber } from './hold/subscriber';
 import type { ProxyContext, ProxySettings } from './proxy/proxy-context';
 import { ProxyServer, type RouteTableRef } from './proxy/proxy-server';
+import { leanFrontSupported } from './proxy/lean-front';
 import { WebSocketGateway } from './proxy/websocket/ws-gateway';
 import type { Bus } from './publish/bus';
 import type { HistoryReader } from './publish/history';
@@ -102,6 +103,7 @@ export class Worker {
       clientMaxconn: config.clientMaxconn,
       clientHeadersTimeoutMs: config.clientHeadersTimeout * 1000,
       leanStreams: process.env.THUMBTACK_LEAN_STREAMS !== '0',
+      leanFront: process.env.THUMBTACK_LEAN_FRONT !== '0' && leanFrontSupported(),
     };
     const upstreamKey = this.upstreamKey();
     const ctx: ProxyContext = {

@@ -69,6 +69,11 @@ export class ClientConnections {
     socket.on('close', onSocketClose); // shared and idempotent: no `once` wrapper per socket
   };
 
+  /** Every client socket open now. */
+  all(): Iterable<Socket> {
+    return this.sockets.values();
+  }
+
   /** Destroys every client socket still open (the end of a shutdown). */
   destroyAll(): void {
     for (const socket of this.sockets) socket.destroy();

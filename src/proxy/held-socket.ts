@@ -14,6 +14,7 @@ import type { Socket } from 'node:net';
 import type { ClientStream } from '../hold/client-stream';
 import { flushAtEndOfTurn, type EndOfTurnWriter } from '../core/end-of-turn';
 import { joinParts } from './write-coalescer';
+import { leanConnectionOf, releaseLeanSocket } from './lean-front';
 
 /** The parts of Node's internal HTTP parser object this module touches. */
 interface NodeParser {
@@ -90,19 +91,10 @@ function releaseServerState(res: ServerState): void {
   (res as unknown as { req: IncomingMessage | null }).req = null;
 }
 
-/**
- * Takes the client socket of `res` away from Node's HTTP server, after its head (and any initial body) was
- * written through `res`. Undefined when it is not safe: the request body is still arriving, the response is
- * not the socket's current one, or this Node's internals differ. From then on the socket, not `res`, says
- * when the client is gone (`close`); `res` is left to the garbage collector with the request.
- */
-export function detachHeldSocket(res: ServerResponse): { socket: Socket; stream: RawClientStream } | undefined {
-  const req = res.req;
-  const socket = res.socket as ParsedSocket | null;
+/** Takes a socket back from Node's HTTP server (as its `upgrade` does); false when this Node differs. */
+function releaseFromNodeServer(socket: ParsedSocket, req: IncomingMessage): boolean {
   const freeParser = httpCommon.freeParser;
-  if (!socket || socket.destroyed || !res.headersSent || !req.complete || typeof freeParser !== 'function') return undefined;
-  if (socket._httpMessage !== res || !socket.parser) return undefined;
-  const chunked = (res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding === true;
+  if (!socket.parser || typeof freeParser !== 'function') return false;
   for (const event of SOCKET_EVENTS) {
     for (const fn of socket.listeners(event) as Array<(...args: unknown[]) => void>) if (serverListener(fn)) socket.removeListener(event, fn);
   }
@@ -112,6 +104,24 @@ export function detachHeldSocket(res: ServerResponse): { socket: Socket; stream:
   const own = socket as unknown as Record<string, unknown>;
   const proto = Object.getPrototypeOf(socket) as Record<string, unknown>;
   for (const key of WRAPPED_METHODS) if (Object.prototype.hasOwnProperty.call(socket, key)) own[key] = proto[key];
+  return true;
+}
+
+/**
+ * Takes the client socket of `res` away from Node's HTTP server, after its head (and any initial body) was
+ * written through `res`. Undefined when it is not safe: the request body is still arriving, the response is
+ * not the socket's current one, or this Node's internals differ. From then on the socket, not `res`, says
+ * when the client is gone (`close`); `res` is left to the garbage collector with the request.
+ */
+export function detachHeldSocket(res: ServerResponse): { socket: Socket; stream: RawClientStream } | undefined {
+  const req = res.req;
+  const socket = res.socket as ParsedSocket | null;
+  if (!socket || socket.destroyed || !res.headersSent || !req.complete || socket._httpMessage !== res) return undefined;
+  if (leanConnectionOf(socket) !== undefined) {
+    // Read by the lean front (lean-front.ts): no parser or server listeners to take back, only its own.
+    releaseLeanSocket(socket);
+  } else if (!releaseFromNodeServer(socket, req)) return undefined;
+  const chunked = (res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding === true;
   res.detachSocket(socket);
   releaseServerState(res);
   socket.setTimeout(0);

@@ -28,6 +28,12 @@ export interface ProxySettings {
    * memory per connection, one write per delivery). Off only to compare (`THUMBTACK_LEAN_STREAMS=0`).
    */
   leanStreams?: boolean;
+  /**
+   * Client requests are read by the lean front (lean-front.ts) instead of Node's HTTP server, which keeps
+   * the rest (issue 6: about half the CPU of a new connection). Off only to compare
+   * (`THUMBTACK_LEAN_FRONT=0`), or when this Node lacks what it uses.
+   */
+  leanFront?: boolean;
 }
 
 /** What every HTTP session of one worker shares. */

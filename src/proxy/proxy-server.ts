@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type { RouteTable } from '../config/route-table';
@@ -9,6 +9,7 @@ import { GRIP_BODY_LIMIT, pairsFromRaw, type ClientRequestInfo } from './client-
 import { beginAccess } from './access-log';
 import { sendComplete, sendTextError } from './client-writer';
 import { HttpSession } from './http-session';
+import { LeanFront } from './lean-front';
 import type { ProxyContext } from './proxy-context';
 import { testHandler } from './test-handler';
 import { joinChunks } from '../core/join-chunks';
@@ -35,8 +36,15 @@ export function hostName(hostHeader: string | undefined): string {
  * (or the built-in test handler). WebSocket upgrades are handled by the WebSocket module when present.
  */
 export class ProxyServer {
-  /** One server per listening address (`http_port` may list several). */
-  readonly servers: http.Server[] = [];
+  /**
+   * Node's HTTP server of each listening address (`http_port` may list several). With the lean front it
+   * does not listen: it takes the connections the front hands over (see lean-front.ts).
+   */
+  private readonly servers: http.Server[] = [];
+  /** The lean front of each listening address (none with `THUMBTACK_LEAN_FRONT=0`). */
+  private readonly fronts: LeanFront[] = [];
+  /** What listens: the lean fronts' servers, else Node's. */
+  private readonly listeners: NetServer[] = [];
   /** Open client sockets of every listener, against `client_maxconn`. */
   readonly connections: ClientConnections;
   private upgradeHandler?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -64,12 +72,10 @@ export class ProxyServer {
         // Slowloris: a request head not complete within the bound gets 408 (Node checks every interval).
         headersTimeout,
         connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(headersTimeout / 4))),
-        keepAliveTimeout: 5_000,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       },
       (req, res) => this.onRequest(req, res),
     );
-    // Before Node's own listener attaches the HTTP parser: sockets over client_maxconn are refused.
-    server.prependListener('connection', this.connections.onConnection);
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (isRefused(socket)) socket.destroy();
       else if (this.upgradeHandler) this.upgradeHandler(req, socket, head);
@@ -84,8 +90,27 @@ export class ProxyServer {
 
   /** Listens on one more address; resolves with the bound port (0 picks a free one). */
   listen(port: number, host?: string): Promise<number> {
-    const server = this.newServer();
-    this.servers.push(server);
+    const engine = this.newServer();
+    this.servers.push(engine);
+    let server: NetServer = engine;
+    if (this.ctx.settings.leanFront) {
+      const front = new LeanFront({
+        maxHeadBytes: this.ctx.settings.clientBufferSize,
+        headersTimeoutMs: this.ctx.settings.clientHeadersTimeoutMs,
+        keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+        fallback: engine,
+        onRequest: (req, res) => this.onRequest(req, res),
+        onHeadersTimeout: (socket) => onClientError(Object.assign(new Error('request head timed out'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket),
+      });
+      // Node's server never listens itself: this starts its clock for `client_headers_timeout` on the
+      // connections handed over to it (it is started on `listening`).
+      engine.emit('listening');
+      this.fronts.push(front);
+      server = front.server;
+    }
+    // Before anything reads the socket: sockets over client_maxconn are refused.
+    server.prependListener('connection', this.connections.onConnection);
+    this.listeners.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port, host }, () => {
@@ -97,15 +122,28 @@ export class ProxyServer {
 
   /** Stops accepting new connections and closes idle keep-alive ones; held connections are the worker's. */
   close(): Promise<void> {
-    return Promise.all(
-      this.servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeIdleConnections();
-          }),
-      ),
-    ).then(() => undefined);
+    const closed = Promise.all(this.listeners.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    // Node's servers that do not listen: stop their timeout checks (their close reports "not running").
+    for (const engine of this.servers) if (!this.listeners.includes(engine)) engine.close(ignoreCloseError);
+    this.closeIdleConnections();
+    return closed.then(() => undefined);
+  }
+
+  /** Requests the lean fronts read, and connections they handed over to Node's server (tests, metrics). */
+  leanFrontCounts(): { requests: number; handedOver: number } {
+    let requests = 0;
+    let handedOver = 0;
+    for (const front of this.fronts) {
+      requests += front.requests;
+      handedOver += front.handedOver;
+    }
+    return { requests, handedOver };
+  }
+
+  /** Closes every client connection waiting for its next request. */
+  private closeIdleConnections(): void {
+    for (const server of this.servers) server.closeIdleConnections();
+    for (const front of this.fronts) front.closeIdle(this.connections.all());
   }
 
   /** Drops every connection still open (after held ones were closed cleanly). */
@@ -128,7 +166,7 @@ export class ProxyServer {
     const deadline = Date.now() + graceMs;
     while (!closed && Date.now() < deadline) {
       tick?.();
-      for (const server of this.servers) server.closeIdleConnections();
+      this.closeIdleConnections();
       await Promise.race([allClosed, new Promise((r) => setTimeout(r, DRAIN_POLL_MS))]);
     }
     if (!closed) this.closeAllConnections();
@@ -260,6 +298,13 @@ export class ProxyServer {
     if (!res.headersSent) sendTextError(res, 500, 'Internal Server Error', 'Internal error.');
     else res.destroy();
   }
+}
+
+/** Milliseconds an idle keep-alive client connection stays open (Node's default, told in `Keep-Alive`). */
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+function ignoreCloseError(): void {
+  // `close` on a server that never listened reports ERR_SERVER_NOT_RUNNING: nothing to do.
 }
 
 /** Milliseconds between two checks for idle connections while draining. */

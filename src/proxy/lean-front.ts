@@ -1,0 +1,308 @@
+/**
+ * The proxy's lean front (issue 6): client connections are accepted by a plain `net.Server` and their
+ * requests read by `client-request-head.ts` instead of Node's HTTP server, whose per-connection set-up
+ * (parser, listeners, bound closures, timeout tracking) and parsing were about half of the CPU a new held
+ * connection cost the proxy. Each request still gets Node's own `IncomingMessage` and `ServerResponse`,
+ * built standalone the way Node's server builds them, so everything after the head (routing, the session,
+ * holds, pass-through, error answers) runs unchanged and writes the same bytes.
+ *
+ * It reads only plain requests: a complete head in the bytes at hand, a method and target it knows, no
+ * Transfer-Encoding, Upgrade or Expect, and the whole body (Content-Length) already there. On anything else
+ * the connection goes, from that byte on, to Node's HTTP server (`emit('connection')` and the bytes read so
+ * far), which answers bad requests, `client_buffer_size`, `client_headers_timeout`, upgrades and streamed
+ * bodies as before. One request at a time: bytes that come meanwhile wait (and past `PENDING_MAX` the
+ * socket is not read) until the response is done. A connection that sends nothing within
+ * `client_headers_timeout` gets 408, one idle between requests is closed after the keep-alive timeout,
+ * as with Node's server.
+ *
+ * Relies on what Node's server itself does with these objects (`_addHeaderLines`, `assignSocket`,
+ * `detachSocket`, `_keepAliveTimeout`, `_dump`); `leanFrontSupported()` checks they are there.
+ */
+import { IncomingMessage, ServerResponse, type Server as HttpServer } from 'node:http';
+import net, { type Socket } from 'node:net';
+import { isRefused } from './client-connections';
+import { parseClientHead } from './client-request-head';
+
+const LEAN = Symbol('thumbtack.leanConnection');
+/** Bytes a client may send ahead while its request is answered before the socket stops being read. */
+const PENDING_MAX = 64 * 1024;
+/** What Node's server adds to its keep-alive timeout before closing an idle connection (its own margin). */
+const KEEP_ALIVE_MARGIN_MS = 1000;
+
+export interface LeanFrontOptions {
+  /** `client_buffer_size`: the longest head read here (a longer one goes to Node, which answers 431). */
+  maxHeadBytes: number;
+  /** `client_headers_timeout`: a connection silent that long from its start gets 408. */
+  headersTimeoutMs: number;
+  /** Idle time between requests before a keep-alive connection closes (as `Keep-Alive: timeout=` says). */
+  keepAliveTimeoutMs: number;
+  /** Node's server for this listener: it takes the connections this front does not read. */
+  fallback: HttpServer;
+  /** Answers a request (the same handler Node's server calls). */
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Answers a connection that sent no request within the headers timeout (Node's `clientError` path). */
+  onHeadersTimeout: (socket: Socket) => void;
+}
+
+/** Node internals of the request and response this module uses, as Node's own server does. */
+type NodeIncoming = IncomingMessage & {
+  upgrade: boolean;
+  _addHeaderLines(headers: string[], n: number): void;
+  _consuming: boolean;
+  _dump(): void;
+  _readableState: { resumeScheduled: boolean };
+};
+type NodeResponse = ServerResponse & { _keepAliveTimeout: number; _last: boolean; _closed: boolean };
+
+/**
+ * Node's mark on a response whose last write did not fit the socket's buffer: its server (or client) turns
+ * the socket's `drain` into the response's own when it is set. Found on a response, as it is not exported.
+ */
+const NEED_DRAIN: symbol | undefined = Object.getOwnPropertySymbols(new ServerResponse(new IncomingMessage(new net.Socket()))).find(
+  (s) => s.description === 'kNeedDrain',
+);
+
+/** Whether this Node has the internals the lean front uses (else Node's server keeps every connection). */
+export function leanFrontSupported(): boolean {
+  const incoming = IncomingMessage.prototype as Partial<NodeIncoming>;
+  const response = ServerResponse.prototype as Partial<ServerResponse>;
+  return NEED_DRAIN !== undefined && typeof incoming._addHeaderLines === 'function' && typeof incoming._dump === 'function' &&
+    typeof response.assignSocket === 'function' && typeof response.detachSocket === 'function';
+}
+
+/** One client connection while the lean front reads it. */
+class LeanConnection {
+  /** The request being answered, and its response. */
+  req: NodeIncoming | undefined = undefined;
+  res: NodeResponse | undefined = undefined;
+  /** Bytes received after the current request (the start of the next one). */
+  pending: Buffer | undefined = undefined;
+  /** Whether the socket has a timeout armed (headers or keep-alive). */
+  timed = true;
+  /** Whether a request was read (a timeout is then the keep-alive one). */
+  served = false;
+
+  constructor(
+    readonly front: LeanFront,
+    readonly socket: Socket,
+  ) {}
+}
+
+type LeanSocket = Socket & { [LEAN]?: LeanConnection };
+
+/** The lean connection a socket is read by, if any. */
+export function leanConnectionOf(socket: Socket): unknown {
+  return (socket as LeanSocket)[LEAN];
+}
+
+// Shared listeners (`this` is the socket): no closures per connection.
+function onLeanData(this: LeanSocket, chunk: Buffer): void {
+  const conn = this[LEAN];
+  if (conn === undefined) return;
+  if (conn.res !== undefined) {
+    const pending = conn.pending === undefined ? chunk : Buffer.concat([conn.pending, chunk]);
+    conn.pending = pending;
+    if (pending.length > PENDING_MAX) this.pause();
+    return;
+  }
+  let bytes = chunk;
+  if (conn.pending !== undefined) {
+    bytes = Buffer.concat([conn.pending, chunk]);
+    conn.pending = undefined;
+  }
+  conn.front.serve(conn, bytes);
+}
+
+/** The client ended its side: as Node's server does (`httpAllowHalfOpen` off), end ours. */
+function onLeanEnd(this: LeanSocket): void {
+  if (this.writable) this.end();
+}
+
+function onLeanTimeout(this: LeanSocket): void {
+  const conn = this[LEAN];
+  if (conn === undefined || conn.res !== undefined) return;
+  if (conn.served) this.destroy(); // idle between requests
+  else conn.front.headersTimedOut(conn);
+}
+
+/** The socket drained: so has the response waiting for it (what Node's server does for its responses). */
+function onLeanDrain(this: LeanSocket): void {
+  const res = this[LEAN]?.res as (NodeResponse & Record<symbol, unknown>) | undefined;
+  if (res === undefined || res.finished || NEED_DRAIN === undefined || res[NEED_DRAIN] !== true) return;
+  res[NEED_DRAIN] = false;
+  res.emit('drain');
+}
+
+function onLeanError(): void {
+  // A reset or a broken pipe: `close` follows, and the response (if any) sees it.
+}
+
+/** As Node's server, a request whose response was not finished is aborted when its connection closes. */
+function onLeanClose(this: LeanSocket): void {
+  const conn = this[LEAN];
+  if (conn === undefined) return;
+  const req = conn.req;
+  conn.req = undefined;
+  if (req !== undefined && !req.readableEnded) req.destroy();
+}
+
+function emitClose(res: NodeResponse): void {
+  if (res._closed) return;
+  res.destroyed = true;
+  res._closed = true;
+  res.emit('close');
+}
+
+/** A response is done (Node's `resOnFinish`): keep the connection for the next request, or close it. */
+function onLeanFinish(this: NodeResponse): void {
+  const socket = this.socket as LeanSocket | null;
+  const conn = socket?.[LEAN];
+  if (socket === null || conn === undefined || conn.res !== this) return;
+  const req = conn.req;
+  if (req !== undefined && !req._consuming && !req._readableState.resumeScheduled) req._dump();
+  this.detachSocket(socket);
+  process.nextTick(emitClose, this);
+  conn.req = undefined;
+  conn.res = undefined;
+  if (this._last) {
+    socket.destroySoon();
+    return;
+  }
+  conn.front.idle(conn);
+}
+
+/** The lean front of one listening address. */
+export class LeanFront {
+  readonly server: net.Server;
+  /** Requests read here, and connections handed over to Node's server, since start. */
+  requests = 0;
+  handedOver = 0;
+
+  constructor(private readonly opts: LeanFrontOptions) {
+    // As Node's HTTP server: half-open allowed (it decides when to end), Nagle off.
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true });
+    this.server.on('connection', (socket: Socket) => this.onConnection(socket));
+  }
+
+  private onConnection(socket: LeanSocket): void {
+    if (isRefused(socket)) return; // over client_maxconn: it got its 503
+    const conn = new LeanConnection(this, socket);
+    socket[LEAN] = conn;
+    socket.setTimeout(this.opts.headersTimeoutMs);
+    socket.on('data', onLeanData);
+    socket.on('end', onLeanEnd);
+    socket.on('timeout', onLeanTimeout);
+    socket.on('error', onLeanError);
+    socket.on('close', onLeanClose);
+    socket.on('drain', onLeanDrain);
+  }
+
+  /** Reads the request at the start of `bytes`, or gives the connection to Node's server. */
+  serve(conn: LeanConnection, bytes: Buffer): void {
+    const parsed = parseClientHead(bytes, this.opts.maxHeadBytes);
+    if (parsed.kind !== 'request') {
+      this.handOver(conn, bytes);
+      return;
+    }
+    const bodyEnd = parsed.length + parsed.head.contentLength;
+    if (bytes.length < bodyEnd) {
+      this.handOver(conn, bytes); // a body still arriving: Node's server streams it
+      return;
+    }
+    const { socket } = conn;
+    if (conn.timed) {
+      socket.setTimeout(0);
+      conn.timed = false;
+    }
+    conn.served = true;
+    this.requests++;
+    if (bytes.length > bodyEnd) conn.pending = bytes.subarray(bodyEnd);
+    const head = parsed.head;
+    // The request and response as Node's server builds them (`parserOnHeadersComplete`, `parserOnIncoming`).
+    const req = new IncomingMessage(socket) as NodeIncoming;
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = head.minorVersion;
+    req.httpVersion = head.minorVersion === 1 ? '1.1' : '1.0';
+    req.method = head.method;
+    req.url = head.url;
+    req.upgrade = false;
+    req._addHeaderLines(head.rawHeaders, head.rawHeaders.length);
+    // Node's server passes the socket's high-water mark (the second argument is missing from @types/node).
+    const Response = ServerResponse as unknown as new (req: IncomingMessage, options: { highWaterMark: number }) => NodeResponse;
+    const res = new Response(req, { highWaterMark: socket.writableHighWaterMark });
+    res._keepAliveTimeout = this.opts.keepAliveTimeoutMs;
+    res.shouldKeepAlive = head.keepAlive;
+    res.assignSocket(socket);
+    res.on('finish', onLeanFinish);
+    conn.req = req;
+    conn.res = res;
+    this.opts.onRequest(req, res);
+    // The body, then its end, after the handler has attached its listeners (as Node's parser does).
+    if (bodyEnd > parsed.length) req.push(bytes.subarray(parsed.length, bodyEnd));
+    req.complete = true;
+    req.push(null);
+  }
+
+  /** Between requests: the keep-alive timeout runs, and bytes that came early are read. */
+  idle(conn: LeanConnection): void {
+    const { socket } = conn;
+    socket.setTimeout(this.opts.keepAliveTimeoutMs + KEEP_ALIVE_MARGIN_MS);
+    conn.timed = true;
+    if (socket.isPaused()) socket.resume();
+    const pending = conn.pending;
+    if (pending !== undefined && !socket.destroyed) {
+      conn.pending = undefined;
+      this.serve(conn, pending);
+    }
+  }
+
+  headersTimedOut(conn: LeanConnection): void {
+    this.release(conn.socket);
+    this.opts.onHeadersTimeout(conn.socket);
+  }
+
+  /** Node's HTTP server takes the connection from `bytes` on (the start of a request this front does not read). */
+  private handOver(conn: LeanConnection, bytes: Buffer): void {
+    const socket = conn.socket;
+    this.release(socket);
+    this.handedOver++;
+    if (socket.isPaused()) socket.resume();
+    this.opts.fallback.emit('connection', socket);
+    socket.emit('data', bytes);
+  }
+
+  /**
+   * The front lets go of a socket between or after requests: to Node's server, or to a held stream
+   * (`held-socket.ts`), which then reads nothing more from it.
+   */
+  release(socket: Socket): void {
+    const s = socket as LeanSocket;
+    const conn = s[LEAN];
+    if (conn === undefined) return;
+    s[LEAN] = undefined;
+    conn.pending = undefined;
+    if (conn.timed) socket.setTimeout(0);
+    socket.removeListener('data', onLeanData);
+    socket.removeListener('end', onLeanEnd);
+    socket.removeListener('timeout', onLeanTimeout);
+    socket.removeListener('error', onLeanError);
+    socket.removeListener('close', onLeanClose);
+    socket.removeListener('drain', onLeanDrain);
+  }
+
+  /**
+   * Closes the connections waiting for their next request (shutdown), among `sockets`. A new connection
+   * is not idle (its request may be on its way), as with Node's server: the headers timeout covers it.
+   */
+  closeIdle(sockets: Iterable<Socket>): void {
+    for (const socket of sockets) {
+      const conn = (socket as LeanSocket)[LEAN];
+      if (conn !== undefined && conn.front === this && conn.served && conn.res === undefined) socket.destroy();
+    }
+  }
+}
+
+/** Lets go of a socket a held stream takes over, whichever lean front read it. */
+export function releaseLeanSocket(socket: Socket): void {
+  (socket as LeanSocket)[LEAN]?.front.release(socket);
+}
