@@ -189,9 +189,13 @@ describe('lean front', () => {
     expect(lean.thumbtack.worker.hold.index.get('gone')?.size ?? 0).toBe(0);
     expect(connections.count).toBe(0);
     // A client still there is held (the same request, waited for).
-    const held = exchange(portOf(lean), ['GET /slow-stream/stays HTTP/1.1\r\nHost: x\r\n\r\n'], { until: (t) => t.endsWith('start\n\r\n') });
+    const socket = net.connect(portOf(lean), '127.0.0.1');
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.write('GET /slow-stream/stays HTTP/1.1\r\nHost: x\r\n\r\n');
     await until(() => (lean.thumbtack.worker.hold.index.get('stays')?.size ?? 0) === 1, 5000, 'the hold');
-    await held;
+    await until(() => text.endsWith('start\n\r\n'), 5000, 'the stream head');
+    socket.destroy();
   });
 });
 
