@@ -266,7 +266,6 @@ export class LeanFront {
     const socket = conn.socket;
     this.release(socket);
     this.handedOver++;
-    if (socket.isPaused()) socket.resume();
     this.opts.fallback.emit('connection', socket);
     socket.emit('data', bytes);
   }
@@ -288,6 +287,8 @@ export class LeanFront {
     socket.removeListener('error', onLeanError);
     socket.removeListener('close', onLeanClose);
     socket.removeListener('drain', onLeanDrain);
+    // Read again if the front had stopped (a client far ahead): whoever has the socket now must see its end.
+    if (socket.isPaused()) socket.resume();
   }
 
   /**

@@ -143,6 +143,19 @@ describe('lean front', () => {
     socket.destroy();
   });
 
+  it('ends the hold of a client that sent far ahead of its held request when it goes away', async () => {
+    // 100 KB after the request: the front stops reading past 64 KB while the request is answered.
+    const socket = net.connect(portOf(lean), '127.0.0.1');
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.write(`GET /slow-stream/far-ahead HTTP/1.1\r\nHost: x\r\n\r\n${'x'.repeat(100_000)}`);
+    await until(() => (lean.thumbtack.worker.hold.index.get('far-ahead')?.size ?? 0) === 1, 5000, 'the hold');
+    await until(() => text.endsWith('start\n\r\n'), 5000, 'the stream head');
+    socket.end();
+    await until(() => (lean.thumbtack.worker.hold.index.get('far-ahead')?.size ?? 0) === 0, 5000, 'the hold to end');
+    socket.destroy();
+  });
+
   it.each([
     ['a chunked request body', ['POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n']],
     ['Expect: 100-continue', ['POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi']],
