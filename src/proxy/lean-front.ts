@@ -146,6 +146,17 @@ function onLeanClose(this: LeanSocket): void {
   if (req !== undefined && !req.readableEnded) req.destroy();
 }
 
+/** The front's listeners on each socket it reads, put on and taken off together. */
+// `onLeanData` is cast to a plain listener: it is only ever called by `data`, with a Buffer.
+const LEAN_LISTENERS = [
+  ['data', onLeanData as (...args: unknown[]) => void],
+  ['end', onLeanEnd],
+  ['timeout', onLeanTimeout],
+  ['error', onLeanError],
+  ['close', onLeanClose],
+  ['drain', onLeanDrain],
+] as const;
+
 function emitClose(res: NodeResponse): void {
   if (res._closed) return;
   res.destroyed = true;
@@ -189,12 +200,7 @@ export class LeanFront {
     const conn = new LeanConnection(this, socket);
     socket[LEAN] = conn;
     socket.setTimeout(this.opts.headersTimeoutMs);
-    socket.on('data', onLeanData);
-    socket.on('end', onLeanEnd);
-    socket.on('timeout', onLeanTimeout);
-    socket.on('error', onLeanError);
-    socket.on('close', onLeanClose);
-    socket.on('drain', onLeanDrain);
+    for (const [event, listener] of LEAN_LISTENERS) socket.on(event, listener);
   }
 
   /** Reads the request at the start of `bytes`, or gives the connection to Node's server. */
@@ -281,12 +287,7 @@ export class LeanFront {
     s[LEAN] = undefined;
     conn.pending = undefined;
     if (conn.timed) socket.setTimeout(0);
-    socket.removeListener('data', onLeanData);
-    socket.removeListener('end', onLeanEnd);
-    socket.removeListener('timeout', onLeanTimeout);
-    socket.removeListener('error', onLeanError);
-    socket.removeListener('close', onLeanClose);
-    socket.removeListener('drain', onLeanDrain);
+    for (const [event, listener] of LEAN_LISTENERS) socket.removeListener(event, listener);
     // Read again if the front had stopped (a client far ahead): whoever has the socket now must see its end.
     if (socket.isPaused()) socket.resume();
   }
