@@ -81,10 +81,12 @@ describe('lean front', () => {
     });
     const routes = [`* 127.0.0.1:${backend.port}`];
     const config = { clientHeadersTimeout: 1 };
-    lean = await startProxy({ routes, config });
+    // Each proxy's front is chosen here, whatever THUMBTACK_LEAN_FRONT the suite runs with.
     const before = process.env.THUMBTACK_LEAN_FRONT;
-    process.env.THUMBTACK_LEAN_FRONT = '0';
     try {
+      process.env.THUMBTACK_LEAN_FRONT = '1';
+      lean = await startProxy({ routes, config });
+      process.env.THUMBTACK_LEAN_FRONT = '0';
       node = await startProxy({ routes, config });
     } finally {
       if (before === undefined) delete process.env.THUMBTACK_LEAN_FRONT;
