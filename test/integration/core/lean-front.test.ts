@@ -8,7 +8,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import * as fc from 'fast-check';
 import { LeanFront } from '../../../src/proxy/lean-front';
+import { runs } from '../../fuzz/fuzz-settings';
 import { startBackend, startProxy, until, type Backend, type RunningProxy } from '../../helpers/harness';
 
 /** Sends `parts` (one write each, `gapMs` apart), returns all bytes received until the server closes. */
@@ -176,6 +178,35 @@ describe('lean front', () => {
     expect(viaLean).toMatch(/^HTTP\/1\.1 /);
     expect(counts(lean).handedOver).toBe(before + 1);
   });
+
+  it('answers any mix of pipelined requests, split anywhere, with the same bytes as Node\'s server', async () => {
+    const REQUESTS = [
+      'GET /plain HTTP/1.1\r\nHost: x\r\n\r\n',
+      'HEAD /plain HTTP/1.1\r\nHost: x\r\n\r\n',
+      'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello',
+      'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+      'GET /missing HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /plain HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
+      'PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n',
+    ];
+    const LAST = 'GET /plain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom(...REQUESTS), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 3 }),
+        async (picked, cuts) => {
+          const wire = picked.join('') + LAST;
+          const at = [...new Set(cuts.map((c) => 1 + (c % (wire.length - 1))))].sort((a, b) => a - b);
+          const parts = [0, ...at].map((start, i) => wire.slice(start, at[i] ?? wire.length));
+          const viaLean = await exchange(portOf(lean), parts, { gapMs: 15 });
+          const viaNode = await exchange(portOf(node), parts, { gapMs: 15 });
+          expect(viaLean).toBe(viaNode);
+          expect(viaLean.split('HTTP/1.').length - 1).toBe(picked.length + 1);
+        },
+      ),
+      runs(25), // FUZZ_SEED / FUZZ_RUNS explore further (test/fuzz/fuzz-settings.ts)
+    );
+  }, 60_000);
 
   it('hands a WebSocket upgrade over: the handshake is answered as before', async () => {
     const raw = 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
