@@ -11,9 +11,9 @@
  * the connection goes, from that byte on, to Node's HTTP server (`emit('connection')` and the bytes read so
  * far), which answers bad requests, `client_buffer_size`, `client_headers_timeout`, upgrades and streamed
  * bodies as before. One request at a time: bytes that come meanwhile wait (and past `PENDING_MAX` the
- * socket is not read) until the response is done. A connection that sends nothing within
- * `client_headers_timeout` gets 408, one idle between requests is closed after the keep-alive timeout,
- * as with Node's server.
+ * socket is not read) until the response is done. A connection whose first head is not complete within
+ * `client_headers_timeout` of its start gets 408, whether or not it was handed over meanwhile; one idle
+ * between requests is closed after the keep-alive timeout, as with Node's server.
  *
  * Relies on what Node's server itself does with these objects (`_addHeaderLines`, `assignSocket`,
  * `detachSocket`, `_keepAliveTimeout`, `_dump`); `leanFrontSupported()` checks they are there.
@@ -24,6 +24,8 @@ import { isRefused } from './client-connections';
 import { parseClientHead } from './client-request-head';
 
 const LEAN = Symbol('thumbtack.leanConnection');
+/** On a socket handed over before its first head was complete: the timer of that head's deadline. */
+const HEAD_DUE = Symbol('thumbtack.headDue');
 /** Bytes a client may send ahead while its request is answered before the socket stops being read. */
 const PENDING_MAX = 64 * 1024;
 /** What Node's server adds to its keep-alive timeout before closing an idle connection (its own margin). */
@@ -81,6 +83,8 @@ class LeanConnection {
   timed = true;
   /** Whether a request was read (a timeout is then the keep-alive one). */
   served = false;
+  /** When the connection was accepted (ms, `performance.now()`): its first head is due by then + timeout. */
+  readonly startedAt = performance.now();
 
   constructor(
     readonly front: LeanFront,
@@ -88,7 +92,22 @@ class LeanConnection {
   ) {}
 }
 
-type LeanSocket = Socket & { [LEAN]?: LeanConnection };
+type LeanSocket = Socket & { [LEAN]?: LeanConnection; [HEAD_DUE]?: NodeJS.Timeout };
+
+/** Node's server has read a complete head on a socket handed over to it: no deadline of ours is left. */
+function headSeen(req: IncomingMessage): void {
+  const socket = req.socket as LeanSocket | null;
+  const due = socket?.[HEAD_DUE];
+  if (socket === null || due === undefined) return;
+  clearTimeout(due);
+  socket[HEAD_DUE] = undefined;
+}
+
+function onHeadOverdue(front: LeanFront, socket: LeanSocket): void {
+  socket[HEAD_DUE] = undefined;
+  // Anything Node's server wrote (an answer, `100 Continue`, a 417) means it read a complete head.
+  if (!socket.destroyed && socket.bytesWritten === 0) front.headOverdue(socket);
+}
 
 /** The lean connection a socket is read by, if any. */
 export function leanConnectionOf(socket: Socket): unknown {
@@ -193,6 +212,10 @@ export class LeanFront {
     // As Node's HTTP server: half-open allowed (it decides when to end), Nagle off.
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true });
     this.server.on('connection', (socket: Socket) => this.onConnection(socket));
+    // Node's server starts its own headers clock at the hand-over; a first head must still come within
+    // `client_headers_timeout` of the connection's start, as when Node's server accepted it.
+    opts.fallback.prependListener('request', headSeen);
+    opts.fallback.prependListener('upgrade', headSeen);
   }
 
   private onConnection(socket: LeanSocket): void {
@@ -267,11 +290,21 @@ export class LeanFront {
     this.opts.onHeadersTimeout(conn.socket);
   }
 
+  /** A connection handed over with its first head incomplete is past its deadline: 408, as Node answers. */
+  headOverdue(socket: Socket): void {
+    this.opts.onHeadersTimeout(socket);
+  }
+
   /** Node's HTTP server takes the connection from `bytes` on (the start of a request this front does not read). */
   private handOver(conn: LeanConnection, bytes: Buffer): void {
-    const socket = conn.socket;
+    const socket = conn.socket as LeanSocket;
     this.release(socket);
     this.handedOver++;
+    const timeoutMs = this.opts.headersTimeoutMs;
+    if (!conn.served && timeoutMs > 0) {
+      const left = Math.max(1, timeoutMs - (performance.now() - conn.startedAt));
+      socket[HEAD_DUE] = setTimeout(onHeadOverdue, left, this, socket).unref();
+    }
     this.opts.fallback.emit('connection', socket);
     socket.emit('data', bytes);
   }

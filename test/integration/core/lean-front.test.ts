@@ -227,6 +227,39 @@ describe('lean front', () => {
     expect(viaLean).toBe(viaNode);
   });
 
+  it('answers 408 to a first head still incomplete client_headers_timeout after the connection began, handed over or not', async () => {
+    // Silent for 0.9 s, then a partial head: the front hands it over at once; Node's server alone would
+    // answer 408 1 s after the connection began, and so must the pair (not 1 s after the hand-over).
+    const late = async (port: number): Promise<{ text: string; ms: number }> => {
+      const socket = net.connect(port, '127.0.0.1');
+      const started = Date.now();
+      let text = '';
+      let firstAt = 0;
+      socket.on('data', (d: Buffer) => {
+        firstAt ||= Date.now();
+        text += d.toString('latin1');
+      });
+      socket.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      await new Promise((r) => setTimeout(r, 900));
+      socket.write('GET /plain HTTP/1.1\r\nHo');
+      await closed;
+      return { text, ms: firstAt - started };
+    };
+    const before = counts(lean).handedOver;
+    const viaLean = await late(portOf(lean));
+    expect(counts(lean).handedOver).toBe(before + 1);
+    expect(viaLean.text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(viaLean.ms).toBeGreaterThanOrEqual(900);
+    expect(viaLean.ms).toBeLessThan(1600);
+    const viaNode = await late(portOf(node));
+    expect(viaLean.text).toBe(viaNode.text);
+    // A head that completes in time, after the hand-over, is answered as usual (no 408 later on).
+    const slowButInTime = await exchange(portOf(lean), ['GET /plain HTTP/1.1\r\nHo', 'st: x\r\n\r\n'], { gapMs: 300, closeAfterMs: 1200 });
+    expect(slowButInTime).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(slowButInTime).not.toContain('408');
+  });
+
   it('does not hold a client gone before the backend answered, and forgets its connection', async () => {
     const connections = lean.thumbtack.worker.proxy.connections;
     await exchange(portOf(lean), ['GET /slow-stream/gone HTTP/1.1\r\nHost: x\r\n\r\n'], { closeAfterMs: 100 });
