@@ -1,6 +1,7 @@
 /**
  * HTTP field syntax shared by every part that reads or writes HTTP: header names and methods are tokens
- * (RFC 9110 §5.6.2), and a field value carries no control character but horizontal tab (§5.5).
+ * (RFC 9110 §5.6.2), a field value carries no control character but horizontal tab (§5.5), list fields
+ * are comma-separated (§5.6.1), and Content-Length is digits (§8.6).
  */
 
 /** RFC 9110 token. */
@@ -16,4 +17,17 @@ export function isToken(s: string): boolean {
 /** True when `s` may be an HTTP field value: no CR, LF, NUL or other control character except tab. */
 export function isFieldValue(s: string): boolean {
   return !FIELD_VALUE_BAD_RE.test(s);
+}
+
+/** A Content-Length value the parsers read: 1 to 15 digits, no sign or spaces (always a safe integer). */
+const CONTENT_LENGTH_RE = /^[0-9]{1,15}$/;
+
+/** True when `s` is a Content-Length value the parsers read (see CONTENT_LENGTH_RE). */
+export function isContentLength(s: string): boolean {
+  return CONTENT_LENGTH_RE.test(s);
+}
+
+/** The elements of a comma-separated list field (Connection, Transfer-Encoding), trimmed and lower-cased. */
+export function listElements(value: string): string[] {
+  return value.toLowerCase().split(',').map((t) => t.trim());
 }

@@ -5,7 +5,7 @@
  * Content-Length values must agree, versions 1.0 and 1.1 only.
  */
 import { fail, ok, type Result } from '../core/errors';
-import { isFieldValue, isToken } from '../core/http-syntax';
+import { isContentLength, isFieldValue, isToken, listElements } from '../core/http-syntax';
 
 /** Error code of a response head that is not valid HTTP/1.x (the request fails as `reset`: 502). */
 export const BAD_BACKEND_RESPONSE = 'BACKEND_BAD_RESPONSE';
@@ -42,7 +42,6 @@ export type ResponseHeadParse =
 const LF = 10;
 const CR = 13;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([0-9]{3})(?: ([^\x00-\x08\x0a-\x1f\x7f]*))?$/;
-const DIGITS = /^[0-9]{1,15}$/;
 
 /**
  * Parses the response head at the start of `buf` (at most `maxHeadBytes` long) to a request made with
@@ -103,9 +102,8 @@ function parseLines(buf: Buffer, bounds: number[], requestMethod: string): Resul
     rawHeaders.push(name, value);
     switch (name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '') {
       case 'content-length':
-        for (const part of value.split(',')) {
-          const text = part.trim();
-          if (!DIGITS.test(text)) return fail(BAD_BACKEND_RESPONSE, `Content-Length ${JSON.stringify(value)} is not a number`);
+        for (const text of listElements(value)) {
+          if (!isContentLength(text)) return fail(BAD_BACKEND_RESPONSE, `Content-Length ${JSON.stringify(value)} is not a number`);
           if (contentLength !== undefined && contentLength !== Number(text)) return fail(BAD_BACKEND_RESPONSE, 'conflicting Content-Length headers');
           contentLength = Number(text);
         }
@@ -114,7 +112,7 @@ function parseLines(buf: Buffer, bounds: number[], requestMethod: string): Resul
         transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
         break;
       case 'connection':
-        connection = `${connection},${value.toLowerCase()}`;
+        connection = `${connection},${value}`;
         break;
       case 'keep-alive': {
         const m = /(?:^|[,;\s])timeout\s*=\s*"?([0-9]{1,9})"?/i.exec(value);
@@ -123,14 +121,14 @@ function parseLines(buf: Buffer, bounds: number[], requestMethod: string): Resul
       }
     }
   }
-  const tokens = connection.split(',').map((t) => t.trim());
+  const tokens = listElements(connection);
   let keepAlive = tokens.includes('close') ? false : minorVersion === 1 || tokens.includes('keep-alive');
   let framing: BodyFraming;
   if (requestMethod === 'HEAD' || statusCode < 200 || statusCode === 204 || statusCode === 304) framing = { kind: 'none' };
   else if (transferEncoding !== undefined) {
     // The final coding decides; a body whose last coding is not chunked ends with the connection. With
     // Content-Length as well, the message is suspect (smuggling): the connection is not reused.
-    const codings = transferEncoding.toLowerCase().split(',').map((t) => t.trim()).filter((t) => t !== '');
+    const codings = listElements(transferEncoding).filter((t) => t !== '');
     framing = codings[codings.length - 1] === 'chunked' ? { kind: 'chunked' } : { kind: 'close' };
     if (framing.kind === 'close' || contentLength !== undefined) keepAlive = false;
   } else if (contentLength !== undefined) framing = { kind: 'length', length: contentLength };

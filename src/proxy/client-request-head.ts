@@ -9,7 +9,7 @@
  * visible ASCII, spaces and tabs, one Content-Length.
  */
 import { METHODS } from 'node:http';
-import { isToken } from '../core/http-syntax';
+import { isContentLength, isToken, listElements } from '../core/http-syntax';
 
 export interface ClientRequestHead {
   method: string;
@@ -43,8 +43,6 @@ const ORIGIN_TARGET = /^\/[\x21-\x7e]*$/;
 const PLAIN_VALUE = /^[\x20-\x7e\t]*$/;
 /** Node keeps at most 2,000 entries of `rawHeaders` (1,000 fields); a longer head goes to it. */
 const MAX_FIELDS = 1_000;
-/** Content-Length values this reads (Node's parser takes longer ones; they go to it). */
-const CONTENT_LENGTH = /^[0-9]{1,15}$/;
 
 function other(why: string): ClientHeadParse {
   return { kind: 'other', why };
@@ -57,12 +55,6 @@ function trimOws(s: string): string {
   while (start < end && (s.charCodeAt(start) === 0x20 || s.charCodeAt(start) === 0x09)) start++;
   while (end > start && (s.charCodeAt(end - 1) === 0x20 || s.charCodeAt(end - 1) === 0x09)) end--;
   return start === 0 && end === s.length ? s : s.slice(start, end);
-}
-
-/** Whether a Connection value lists `token` (comma-separated, case-insensitive). */
-function listsToken(value: string, token: string): boolean {
-  for (const part of value.split(',')) if (trimOws(part).toLowerCase() === token) return true;
-  return false;
 }
 
 /**
@@ -117,13 +109,15 @@ export function parseClientHead(buf: Buffer, maxHeadBytes: number): ClientHeadPa
         break;
       case 10:
         if (name.toLowerCase() === 'connection') {
-          if (listsToken(value, 'close')) close = true;
-          if (listsToken(value, 'keep-alive')) keepAliveAsked = true;
+          const tokens = listElements(value);
+          if (tokens.includes('close')) close = true;
+          if (tokens.includes('keep-alive')) keepAliveAsked = true;
         }
         break;
       case 14:
         if (name.toLowerCase() === 'content-length') {
-          if (contentLength !== undefined || !CONTENT_LENGTH.test(value)) return other('a repeated or unusual Content-Length');
+          // Longer values than isContentLength reads go to Node's parser.
+          if (contentLength !== undefined || !isContentLength(value)) return other('a repeated or unusual Content-Length');
           contentLength = Number(value);
         }
         break;

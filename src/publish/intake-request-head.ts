@@ -9,7 +9,7 @@
  * as RFC 9112 §2.2 allows.
  */
 import { fail, ok, type Result } from '../core/errors';
-import { isFieldValue, isToken } from '../core/http-syntax';
+import { isContentLength, isFieldValue, isToken, listElements } from '../core/http-syntax';
 
 /** Error code of a head that is not valid HTTP/1.x (answered 400 Bad Request). */
 export const BAD_HEAD = 'INTAKE_BAD_HEAD';
@@ -94,7 +94,7 @@ function parseLines(lines: string[]): Result<IntakeRequestHead> {
     if (!isFieldValue(value)) return fail(BAD_HEAD, `control characters in header ${name}`);
     const key = name.toLowerCase();
     if (key === 'content-length') {
-      if (!/^[0-9]{1,15}$/.test(value)) return fail(BAD_HEAD, 'Content-Length is not a number');
+      if (!isContentLength(value)) return fail(BAD_HEAD, 'Content-Length is not a number');
       const n = Number(value);
       if (contentLength !== undefined && contentLength !== n) return fail(BAD_HEAD, 'conflicting Content-Length headers');
       contentLength = n;
@@ -105,7 +105,7 @@ function parseLines(lines: string[]): Result<IntakeRequestHead> {
   }
   if (minorVersion === 1 && !headers.has('host')) return fail(BAD_HEAD, 'an HTTP/1.1 request without Host');
 
-  const connection = (headers.get('connection') ?? '').toLowerCase().split(',').map((t) => t.trim());
+  const connection = listElements(headers.get('connection') ?? '');
   const keepAlive = connection.includes('close') ? false : minorVersion === 1 || connection.includes('keep-alive');
   const expectValue = headers.get('expect');
   const expect = expectValue === undefined ? 'none' : expectValue.toLowerCase() === '100-continue' ? 'continue' : 'other';
