@@ -43,8 +43,6 @@ export class ProxyServer {
   private readonly servers: http.Server[] = [];
   /** The lean front of each listening address (none with `THUMBTACK_LEAN_FRONT=0`). */
   private readonly fronts: LeanFront[] = [];
-  /** What listens: the lean fronts' servers, else Node's. */
-  private readonly listeners: NetServer[] = [];
   /** Open client sockets of every listener, against `client_maxconn`. */
   readonly connections: ClientConnections;
   private upgradeHandler?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -110,7 +108,6 @@ export class ProxyServer {
     }
     // Before anything reads the socket: sockets over client_maxconn are refused.
     server.prependListener('connection', this.connections.onConnection);
-    this.listeners.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port, host }, () => {
@@ -122,9 +119,11 @@ export class ProxyServer {
 
   /** Stops accepting new connections and closes idle keep-alive ones; held connections are the worker's. */
   close(): Promise<void> {
-    const closed = Promise.all(this.listeners.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-    // Node's servers that do not listen: stop their timeout checks (their close reports "not running").
-    for (const engine of this.servers) if (!this.listeners.includes(engine)) engine.close(ignoreCloseError);
+    const listening: NetServer[] = this.ctx.settings.leanFront ? this.fronts.map((front) => front.server) : this.servers;
+    const closed = Promise.all(listening.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    // Behind the lean fronts, Node's servers never listened: this stops their timeout checks (and they
+    // report "not running").
+    if (this.ctx.settings.leanFront) for (const engine of this.servers) engine.close(ignoreCloseError);
     this.closeIdleConnections();
     return closed.then(() => undefined);
   }
