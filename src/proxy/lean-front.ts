@@ -140,8 +140,12 @@ function onLeanEnd(this: LeanSocket): void {
 function onLeanTimeout(this: LeanSocket): void {
   const conn = this[LEAN];
   if (conn === undefined || conn.res !== undefined) return;
-  if (conn.served) this.destroy(); // idle between requests
-  else conn.front.headersTimedOut(conn);
+  if (conn.served) {
+    this.destroy(); // idle between requests
+    return;
+  }
+  conn.front.release(this);
+  conn.front.headOverdue(this);
 }
 
 /** The socket drained: so has the response waiting for it (what Node's server does for its responses). */
@@ -285,12 +289,7 @@ export class LeanFront {
     }
   }
 
-  headersTimedOut(conn: LeanConnection): void {
-    this.release(conn.socket);
-    this.opts.onHeadersTimeout(conn.socket);
-  }
-
-  /** A connection handed over with its first head incomplete is past its deadline: 408, as Node answers. */
+  /** A connection's first head is past its deadline (read here or handed over): 408, as Node answers. */
   headOverdue(socket: Socket): void {
     this.opts.onHeadersTimeout(socket);
   }
