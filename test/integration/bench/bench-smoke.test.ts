@@ -84,6 +84,10 @@ describe('tools/bench smoke run', () => {
   it('fanout and throughput report deliveries', async () => {
     const fanout = summaryOf((await bench(['fanout', '--n', '200', '--channels', '10', '--rounds', '2']))[0], 'fanout');
     expect(fanout.delivered_pct?.median).toBe(100);
+    // Who was busy inside the rounds (CPU from /proc, 10 ms ticks: a small run may read 0, never less).
+    for (const name of ['proxy_cpu_pct_in_rounds', 'gen_cpu_pct_in_rounds', 'proxy_cpu_us_per_delivery', 'gen_cpu_us_per_delivery']) {
+      expect(fanout[name]?.median).toBeGreaterThanOrEqual(0);
+    }
     const throughput = summaryOf((await bench(['throughput', '--duration', '1', '--concurrency', '4']))[0], 'throughput');
     expect(throughput.delivered_per_s?.median).toBeGreaterThan(0);
     expect(throughput.publishes_per_s?.median).toBeGreaterThan(0);

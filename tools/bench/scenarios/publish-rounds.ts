@@ -6,6 +6,8 @@
  * left out of every figure.
  */
 import { latencySummary, median } from '../stats';
+import { performance } from 'node:perf_hooks';
+import { measure } from '../proc-stats';
 import { cpuWindow, pollUntil, publishBatch, publishEach, sleep, type RunMetrics, type ScenarioContext } from '../scenario-kit';
 import type { PublishFormat } from '../wire';
 
@@ -25,8 +27,19 @@ export interface RoundsPlan {
 
 /**
  * Runs the rounds; returns deliveries_per_s (median of rounds), p50_ms, p99_ms, max_ms (all rounds),
- * delivered_pct, publish_failed, round_ms, publish_ms and proxy_cpu_pct_incl_pauses.
+ * delivered_pct, publish_failed, round_ms, publish_ms, proxy_cpu_pct_incl_pauses, and the proxy's and the
+ * load generator's CPU inside the counted rounds (per cent of a core, and µs per delivery).
  */
+interface CpuSnapshot {
+  proxyCpuS: number;
+  genCpuS: number;
+  wallMs: number;
+}
+
+function cpuSnapshot(ctx: ScenarioContext): CpuSnapshot {
+  return { proxyCpuS: measure(ctx.target.pids).cpuS, genCpuS: measure(ctx.fleet.pids).cpuS, wallMs: performance.now() };
+}
+
 export async function publishRounds(ctx: ScenarioContext, plan: RoundsPlan): Promise<RunMetrics> {
   await ctx.fleet.collect(true);
   const rates: number[] = [];
@@ -36,17 +49,38 @@ export async function publishRounds(ctx: ScenarioContext, plan: RoundsPlan): Pro
   let cpu = cpuWindow(ctx.target.pids);
   let busyMs = 0;
   let publishMs = 0;
+  // CPU seconds of the proxy and of the load generator inside the counted rounds only, from the first
+  // publish to the poll that saw the last delivery arrive (within 20 ms of it; not the stall wait of a
+  // round that never completes), and the wall time they span: who is busy while a round is delivered.
+  let roundProxyCpuS = 0;
+  let roundGenCpuS = 0;
+  let roundWallMs = 0;
   for (let round = 0; round < plan.warmup + plan.rounds; round++) {
     const counted = round >= plan.warmup;
+    const before = cpuSnapshot(ctx);
+    let atLastArrival = before;
+    let seen = 0;
     const burst = plan.batch
       ? await publishBatch(ctx.target.publishPort, plan.channels, 30_000, plan.format)
       : await publishEach(ctx.target.publishPort, plan.channels, plan.publishConnections, 30_000, plan.format);
     const got = await pollUntil(
-      () => ctx.fleet.collect(false),
+      async () => {
+        const c = await ctx.fleet.collect(false);
+        if (c.deliveries !== seen) {
+          seen = c.deliveries;
+          atLastArrival = cpuSnapshot(ctx);
+        }
+        return c;
+      },
       (c) => c.deliveries >= plan.expected,
       { everyMs: 20, timeoutMs: 60_000, stallMs: 10_000, key: (c) => c.deliveries },
     );
     const final = await ctx.fleet.collect(true);
+    if (counted) {
+      roundProxyCpuS += atLastArrival.proxyCpuS - before.proxyCpuS;
+      roundGenCpuS += atLastArrival.genCpuS - before.genCpuS;
+      roundWallMs += atLastArrival.wallMs - before.wallMs;
+    }
     const windowMs = final.lastArrival - burst.startedAt;
     const label = counted ? `round ${round - plan.warmup + 1}` : `warm-up round ${round + 1}`;
     ctx.note(`${label}: ${final.deliveries}/${plan.expected} delivered (${got.deliveries} seen) in ${windowMs.toFixed(0)} ms`);
@@ -71,5 +105,9 @@ export async function publishRounds(ctx: ScenarioContext, plan: RoundsPlan): Pro
     round_ms: busyMs / plan.rounds,
     publish_ms: publishMs / plan.rounds,
     proxy_cpu_pct_incl_pauses: cpu(),
+    proxy_cpu_pct_in_rounds: roundWallMs > 0 ? (roundProxyCpuS * 100_000) / roundWallMs : NaN,
+    gen_cpu_pct_in_rounds: roundWallMs > 0 ? (roundGenCpuS * 100_000) / roundWallMs : NaN,
+    proxy_cpu_us_per_delivery: delivered > 0 ? (roundProxyCpuS * 1e6) / delivered : NaN,
+    gen_cpu_us_per_delivery: delivered > 0 ? (roundGenCpuS * 1e6) / delivered : NaN,
   };
 }
