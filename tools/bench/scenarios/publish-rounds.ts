@@ -5,9 +5,9 @@
  * arrival; latency = arrival time minus the stamp written into the item. Warm-up rounds come first and are
  * left out of every figure.
  */
-import { latencySummary, median } from '../stats';
 import { performance } from 'node:perf_hooks';
 import { measure } from '../proc-stats';
+import { latencySummary, median } from '../stats';
 import { cpuWindow, pollUntil, publishBatch, publishEach, sleep, type RunMetrics, type ScenarioContext } from '../scenario-kit';
 import type { PublishFormat } from '../wire';
 
@@ -25,11 +25,7 @@ export interface RoundsPlan {
   publishConnections: number;
 }
 
-/**
- * Runs the rounds; returns deliveries_per_s (median of rounds), p50_ms, p99_ms, max_ms (all rounds),
- * delivered_pct, publish_failed, round_ms, publish_ms, proxy_cpu_pct_incl_pauses, and the proxy's and the
- * load generator's CPU inside the counted rounds (per cent of a core, and µs per delivery).
- */
+/** CPU seconds used so far by the proxy's processes and by the load generator's, and when they were read. */
 interface CpuSnapshot {
   proxyCpuS: number;
   genCpuS: number;
@@ -40,6 +36,11 @@ function cpuSnapshot(ctx: ScenarioContext): CpuSnapshot {
   return { proxyCpuS: measure(ctx.target.pids).cpuS, genCpuS: measure(ctx.fleet.pids).cpuS, wallMs: performance.now() };
 }
 
+/**
+ * Runs the rounds; returns deliveries_per_s (median of rounds), p50_ms, p99_ms, max_ms (all rounds),
+ * delivered_pct, publish_failed, round_ms, publish_ms, proxy_cpu_pct_incl_pauses, and the proxy's and the
+ * load generator's CPU inside the counted rounds (per cent of a core, and µs per delivery).
+ */
 export async function publishRounds(ctx: ScenarioContext, plan: RoundsPlan): Promise<RunMetrics> {
   await ctx.fleet.collect(true);
   const rates: number[] = [];
