@@ -5,7 +5,7 @@ import { buildConfig, defaultConfig, type ThumbtackConfig } from './config/confi
 import { applyPortOffset, decodeListenAddr } from './config/config-values';
 import { installGcOnSignal } from './core/gc-signal';
 import { Logger, type LogLevel } from './core/logger';
-import { TurnBufferedSink } from './core/turn-buffered-sink';
+import { BufferedLogSink } from './core/buffered-log-sink';
 import { Thumbtack } from './supervisor';
 
 /** The repository (or installed package) root: where the default `routes` file lives. */
@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<Thumbtack | undefined> {
     listenOverride = addr.value;
   }
   const level = Math.max(0, Math.min(3, args.verbose ? 3 : (args.loglevel ?? config.logLevel))) as LogLevel;
-  const logger = new Logger(level, new TurnBufferedSink(process.stderr), {}, process.stderr.isTTY ? 'text' : 'json');
+  const logger = new Logger(level, new BufferedLogSink(process.stderr), {}, process.stderr.isTTY ? 'text' : 'json');
   const instance = args.id !== undefined ? withInstanceId(config, args.id) : config;
   const thumbtack = new Thumbtack({
     config: instance,

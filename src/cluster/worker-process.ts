@@ -9,7 +9,7 @@ import { RouteTable } from '../config/route-table';
 import { parseRoutes } from '../config/routes';
 import { installGcOnSignal } from '../core/gc-signal';
 import { Logger } from '../core/logger';
-import { TurnBufferedSink } from '../core/turn-buffered-sink';
+import { BufferedLogSink } from '../core/buffered-log-sink';
 import { answerMonitorRequest } from '../metrics/worker-source';
 import { Worker } from '../worker';
 import { WORKER_SETUP_ENV, type FromWorker, type ToWorker, type WorkerSetup } from './messages';
@@ -25,7 +25,7 @@ async function runWorker(): Promise<void> {
   if (!raw) throw new Error(`${WORKER_SETUP_ENV} is not set: this file is started by the supervisor`);
   const setup = JSON.parse(raw) as WorkerSetup;
   const workerId = cluster.worker?.id ?? process.pid;
-  const logger = new Logger(setup.logLevel, new TurnBufferedSink(process.stderr), { worker: workerId }, setup.logFormat);
+  const logger = new Logger(setup.logLevel, new BufferedLogSink(process.stderr), { worker: workerId }, setup.logFormat);
   const bus = new ZmqBusClient(setup.busEndpoint, logger);
   bus.start(workerMarker(String(process.pid)));
   bus.onApplied((seq) => send({ type: 'applied', seq }));

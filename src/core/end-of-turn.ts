@@ -1,7 +1,7 @@
 /**
  * Work deferred to the end of the current turn of the event loop (`setImmediate`, after its I/O callbacks):
  * what several callbacks of one turn write to the same place goes out together, in one system call.
- * Used by held sockets (`proxy/held-socket.ts`) and the log sink (`core/turn-buffered-sink.ts`).
+ * Used by held sockets (`proxy/held-socket.ts`) and the bus (`cluster/zmq-bus.ts`).
  */
 
 /** Something with bytes waiting for the end of the turn. */
