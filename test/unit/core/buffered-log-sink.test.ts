@@ -80,6 +80,24 @@ describe('BufferedLogSink', () => {
     expect(out).toBe('last words\n');
   });
 
+  it('writes what waits when an uncaught error ends the process', () => {
+    const script = `
+      const { BufferedLogSink } = require(${sinkModule});
+      const sink = new BufferedLogSink(process.stdout, 60000);
+      sink.write('before the crash\\n');
+      setImmediate(() => { throw new Error('boom'); });
+    `;
+    let caught: { status: number; stdout: string; stderr: string } | undefined;
+    try {
+      execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (err) {
+      caught = err as { status: number; stdout: string; stderr: string };
+    }
+    expect(caught?.status).toBe(1);
+    expect(caught?.stderr).toContain('Error: boom');
+    expect(caught?.stdout).toBe('before the crash\n');
+  });
+
   it('does not keep the process alive, and still writes what waits when it ends', () => {
     const script = `
       const { BufferedLogSink } = require(${sinkModule});
