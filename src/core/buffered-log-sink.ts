@@ -9,7 +9,7 @@ export const LOG_FLUSH_MS = 10;
  * A log sink that gathers lines and writes them with one call at most LOG_FLUSH_MS after the first of
  * them. Node writes stderr synchronously when it is a file or a pipe, so an access-log line per request
  * was one system call per request; gathering them for one turn of the event loop was not enough when
- * new connections come one per turn (~7 % of a new held connection's CPU, docs/PERFORMANCE.md). The
+ * new connections come one per turn (~6 % of a new held connection's CPU, docs/PERFORMANCE.md). The
  * timer does not keep the process alive, and what waits is written on `exit` (a fatal error's last
  * lines included).
  */
