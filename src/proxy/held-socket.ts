@@ -14,7 +14,7 @@ import type { Socket } from 'node:net';
 import type { ClientStream } from '../hold/client-stream';
 import { flushAtEndOfTurn, type EndOfTurnWriter } from '../core/end-of-turn';
 import { joinParts } from './write-coalescer';
-import { leanConnectionOf, releaseLeanSocket } from './lean-front';
+import { releaseLeanSocket } from './lean-front';
 
 /** The parts of Node's internal HTTP parser object this module touches. */
 interface NodeParser {
@@ -117,10 +117,8 @@ export function detachHeldSocket(res: ServerResponse): { socket: Socket; stream:
   const req = res.req;
   const socket = res.socket as ParsedSocket | null;
   if (!socket || socket.destroyed || !res.headersSent || !req.complete || socket._httpMessage !== res) return undefined;
-  if (leanConnectionOf(socket) !== undefined) {
-    // Read by the lean front (lean-front.ts): no parser or server listeners to take back, only its own.
-    releaseLeanSocket(socket);
-  } else if (!releaseFromNodeServer(socket, req)) return undefined;
+  // A socket read by the lean front (lean-front.ts) has no parser or server listeners to take back, only its own.
+  if (!releaseLeanSocket(socket) && !releaseFromNodeServer(socket, req)) return undefined;
   const chunked = (res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding === true;
   res.detachSocket(socket);
   releaseServerState(res);

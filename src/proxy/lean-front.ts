@@ -109,11 +109,6 @@ function onHeadOverdue(front: LeanFront, socket: LeanSocket): void {
   if (!socket.destroyed && socket.bytesWritten === 0) front.headOverdue(socket);
 }
 
-/** The lean connection a socket is read by, if any. */
-export function leanConnectionOf(socket: Socket): unknown {
-  return (socket as LeanSocket)[LEAN];
-}
-
 // Shared listeners (`this` is the socket): no closures per connection.
 function onLeanData(this: LeanSocket, chunk: Buffer): void {
   const conn = this[LEAN];
@@ -336,7 +331,13 @@ export class LeanFront {
   }
 }
 
-/** Lets go of a socket a held stream takes over, whichever lean front read it. */
-export function releaseLeanSocket(socket: Socket): void {
-  (socket as LeanSocket)[LEAN]?.front.release(socket);
+/**
+ * Lets go of a socket a held stream takes over, whichever lean front read it. False when no lean front
+ * reads it (Node's server does).
+ */
+export function releaseLeanSocket(socket: Socket): boolean {
+  const conn = (socket as LeanSocket)[LEAN];
+  if (conn === undefined) return false;
+  conn.front.release(socket);
+  return true;
 }
