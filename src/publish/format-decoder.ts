@@ -4,6 +4,7 @@
  */
 import { fail, ok } from '../core/errors';
 import type { Result } from '../core/errors';
+import { isFieldValue, isToken } from '../core/http-syntax';
 import type {
   HttpResponseFormat,
   HttpStreamFormat,
@@ -17,9 +18,7 @@ import {
   decodeBase64Strict,
   field,
   has,
-  isFieldValue,
   isObj,
-  isToken,
   label,
   quote,
   readInt,

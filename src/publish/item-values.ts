@@ -84,8 +84,6 @@ export function hasControlChar(s: string): boolean {
   return CONTROL_RE.test(s);
 }
 
-export { isFieldValue, isToken } from '../core/http-syntax';
-
 /** Quotes a user-supplied string for an error message: escaped, and cut after 64 characters. */
 export function quote(s: string): string {
   return JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}...` : s);
