@@ -4,6 +4,7 @@
  */
 import type { ThumbtackConfig } from '../../src/config/config';
 import { fail, ok, type Result } from '../../src/core/errors';
+import { cpuListSet } from './cpu-list';
 
 export const SCENARIOS = ['idle', 'connect', 'fanout', 'throughput', 'proxy', 'ws', 'keepalive'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -68,6 +69,10 @@ export interface BenchArgs {
   logLevel: number;
   /** Thumbtack under `node --expose-gc`, and RSS also read after a forced GC (SIGUSR2) in its processes. */
   gc: boolean;
+  /** CPUs the proxy under test may run on (`taskset -c` list), e.g. `0`. */
+  proxyCpus?: string;
+  /** CPUs the bench, its backend and load generator may run on (`taskset -c` list), e.g. `1`. */
+  loadCpus?: string;
 }
 
 export const USAGE = `usage: npm run bench -- <scenario> [options]
@@ -116,6 +121,8 @@ options:
   --cpu-prof DIR                    run Thumbtack under node --cpu-prof, profiles in DIR
   --thumbtack-dir DIR               the Thumbtack tree to run (built; default this repository)
   --log-level N                     log_level in both generated configs (default 2, as shipped)
+  --proxy-cpus LIST --load-cpus LIST  CPUs (taskset -c list, e.g. 0 and 1) for the proxy under test and for
+                                    the bench, backend and load generator: each system gets the same cores
   --url URL --publish-url URL --backend-port P [--pid PID ...]
                                     measure a proxy that is already running (no target started)
 `;
@@ -151,6 +158,13 @@ export function decodeInt(name: string, text: string | undefined, spec: IntSpec)
     return fail('BENCH_ARG_RANGE', `${name}: ${value} is outside ${spec.min}..${spec.max}`);
   }
   return ok(value);
+}
+
+/** Decodes a CPU list as `taskset -c` takes it: numbers and upward ranges separated by commas (`0`, `1-3`, `0,2`). */
+export function decodeCpuList(name: string, text: string | undefined): Result<string> {
+  if (text === undefined || text === '') return fail('BENCH_ARG_MISSING', `${name} needs a CPU list`);
+  if (cpuListSet(text) === undefined) return fail('BENCH_ARG_INVALID', `${name}: not a CPU list such as 0, 1-3 or 0,2: ${JSON.stringify(text)}`);
+  return ok(text);
 }
 
 function decodeUrl(name: string, text: string | undefined): Result<string> {
@@ -237,6 +251,14 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
         args.pids.push(value.value);
         break;
       }
+      case '--proxy-cpus':
+      case '--load-cpus': {
+        const value = decodeCpuList(word, words[++i]);
+        if (!value.ok) return value;
+        if (word === '--proxy-cpus') args.proxyCpus = value.value;
+        else args.loadCpus = value.value;
+        break;
+      }
       case '--cpu-prof':
       case '--thumbtack-dir': {
         const value = words[++i];
@@ -263,6 +285,7 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
     return fail('BENCH_ARG_MISSING', 'a running proxy needs --url, --publish-url and --backend-port together');
   }
   if (external && target === 'both') return fail('BENCH_ARG_INVALID', '--target both starts its own proxies; drop --url');
+  if (external && args.proxyCpus !== undefined) return fail('BENCH_ARG_INVALID', '--proxy-cpus applies to a proxy the bench starts; drop --url');
   return ok({
     scenario: args.scenario,
     ...(args.alias !== undefined ? { alias: args.alias } : {}),
@@ -291,5 +314,7 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
     thumbtackDir: args.thumbtackDir,
     logLevel: args.logLevel ?? 2,
     gc: args.gc ?? false,
+    ...(args.proxyCpus !== undefined ? { proxyCpus: args.proxyCpus } : {}),
+    ...(args.loadCpus !== undefined ? { loadCpus: args.loadCpus } : {}),
   });
 }

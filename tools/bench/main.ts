@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseBenchArgs, USAGE, type BenchArgs, type Scenario, type TargetName } from './args';
 import { Fleet } from './fleet';
 import { machineInfo } from './machine';
+import { offCpuThreads } from './proc-stats';
 import { formatTable, jsonLines, type BenchReport, type TargetResult } from './report';
 import type { RunMetrics, ScenarioDef } from './scenario-kit';
 import { connectScenario } from './scenarios/connect';
@@ -85,8 +86,13 @@ async function runOnce(def: ScenarioDef, args: BenchArgs, targetName: TargetName
             overHttp: def.overHttp ?? false,
             gc: args.gc,
             connections: args.n,
+            cpus: args.proxyCpus,
           });
     fleet = await Fleet.start(def.procs(args));
+    if (args.loadCpus !== undefined) {
+      const off = offCpuThreads([backend.pid, ...fleet.pids], args.loadCpus);
+      if (off.length > 0) throw new Error(`the backend or load generator is not confined to CPU(s) ${args.loadCpus}: ${off.slice(0, 3).join('; ')}`);
+    }
     const label = target.name;
     const load1 = os.loadavg()[0] ?? NaN;
     const metrics = await def.run({ args, target, backend, fleet, note: (line) => note(`${label}: ${line}`) });
@@ -159,9 +165,21 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   return report.results.some((r) => r.runs.length === 0) ? 1 : 0;
 }
 
+/**
+ * Moves this process (every thread) to `cpus`; the backend and load processes it starts inherit them. The
+ * proxy under test is started under its own list (`--proxy-cpus`), or inherits this one without it.
+ */
+function confineToCpus(cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore', timeout: 5000 });
+  const off = offCpuThreads([process.pid], cpus);
+  if (off.length > 0) throw new Error(`the bench is not confined to CPU(s) ${cpus}: ${off.slice(0, 3).join('; ')}`);
+  note(`bench, backend and load generator on CPU(s) ${cpus}`);
+}
+
 /** Every run of one scenario for every target; the report of them all. */
 async function runScenario(args: BenchArgs): Promise<BenchReport> {
   const def = SCENARIO_DEFS[args.scenario];
+  if (args.loadCpus !== undefined) confineToCpus(args.loadCpus);
   if (args.alias) note(`${args.alias} is the former name of ${def.name}`);
   const machine = machineInfo();
   const results: TargetResult[] = args.targets.map((t) => ({ target: args.url ? 'external' : t, runs: [], errors: [] }));
@@ -192,6 +210,8 @@ async function runScenario(args: BenchArgs): Promise<BenchReport> {
       ...(args.workerAccept !== undefined ? { worker_accept: args.workerAccept } : {}),
       ...(args.gc ? { gc: 'expose-gc, SIGUSR2 to Thumbtack' } : {}),
       ...(args.alias ? { invoked_as: args.alias } : {}),
+      ...(args.proxyCpus !== undefined ? { proxy_cpus: args.proxyCpus } : {}),
+      ...(args.loadCpus !== undefined ? { load_cpus: args.loadCpus } : {}),
     },
     machine,
     results,

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpuListSet } from './cpu-list';
 
 let clockTicks: number | undefined;
 
@@ -151,4 +152,36 @@ export function catchesSignal(pid: number, signo: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The CPUs a `/proc/<pid>/status` text says the process may run on (`Cpus_allowed_list`); undefined if absent. */
+export function statusCpus(statusText: string): number[] | undefined {
+  const m = /(?:^|\n)Cpus_allowed_list:\s*([0-9,-]+)\s*(?:\n|$)/.exec(statusText);
+  return m ? cpuListSet(m[1] as string) : undefined;
+}
+
+/**
+ * The processes of `pids` (each thread included) that may run on other CPUs than `list`, as `pid/tid:
+ * cpus` lines; empty when every one is confined to exactly those. Processes gone meanwhile are skipped.
+ */
+export function offCpuThreads(pids: readonly number[], list: string): string[] {
+  const wanted = (cpuListSet(list) ?? []).join(',');
+  const off: string[] = [];
+  for (const pid of pids) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const cpus = statusCpus(readFileSync(`/proc/${pid}/task/${tid}/status`, 'latin1'));
+        if (cpus !== undefined && cpus.join(',') !== wanted) off.push(`${pid}/${tid}: ${cpus.join(',')}`);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  }
+  return off;
 }

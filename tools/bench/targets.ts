@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PushpinLimits, TargetName, WorkerAccept } from './args';
 import { track, untrack } from './children';
-import { processTree } from './proc-stats';
+import { offCpuThreads, processTree } from './proc-stats';
 import { editIni, iniValue, instanceEdits, offsetPorts, routesFile, SHIPPED_CLIENT_MAXCONN } from './target-config';
 
 /** The repository root (this file runs from dist/tools/bench/). */
@@ -185,6 +185,8 @@ export interface TargetOptions {
   gc?: boolean;
   /** Client connections the scenario holds; above the shipped client_maxconn, it is raised for both. */
   connections?: number;
+  /** CPUs the proxy runs on (`taskset -c` list); its processes and threads all inherit them. */
+  cpus?: string;
 }
 
 /** Starts Thumbtack or Pushpin on free ports and resolves once it proxies a request to the backend. */
@@ -215,16 +217,17 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
 
   const logFd = openSync(join(dir, 'log', `${name}.out`), 'a');
   let proc: ChildProcess;
+  let command: string[];
   if (name === 'thumbtack') {
     // Cluster workers inherit these (cluster.fork passes process.execArgv on).
     const nodeArgs = [...(opts.gc ? ['--expose-gc'] : []), ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(opts.cpuProf)] : [])];
-    proc = spawn(process.execPath, [...nodeArgs, join(resolve(opts.thumbtackDir ?? REPO_ROOT), 'bin', 'thumbtack.js'), '--config', confPath], {
-      cwd: dir,
-      stdio: ['ignore', logFd, logFd],
-    });
+    command = [process.execPath, ...nodeArgs, join(resolve(opts.thumbtackDir ?? REPO_ROOT), 'bin', 'thumbtack.js'), '--config', confPath];
   } else {
-    proc = spawn('pushpin', ['--config', confPath], { cwd: dir, stdio: ['ignore', logFd, logFd] });
+    command = ['pushpin', '--config', confPath];
   }
+  // taskset execs the command in its own process, so the pid (and the process tree) stay the proxy's.
+  if (opts.cpus !== undefined) command = ['taskset', '-c', opts.cpus, ...command];
+  proc = spawn(command[0] as string, command.slice(1), { cwd: dir, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   track(proc);
   let pids: number[] = [];
@@ -261,6 +264,13 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
     throw err;
   }
   pids = proc.pid ? processTree(proc.pid) : [];
+  if (opts.cpus !== undefined) {
+    const off = offCpuThreads(pids, opts.cpus);
+    if (off.length > 0) {
+      await stop();
+      throw new Error(`${name} is not confined to CPU(s) ${opts.cpus}: ${off.slice(0, 3).join('; ')}`);
+    }
+  }
   return {
     name,
     proxyPort,

@@ -59,6 +59,14 @@ describe('tools/bench smoke run', () => {
     expect(summary.connect_p50_ms?.median).toBeGreaterThan(0);
   });
 
+  it('connect --proxy-cpus --load-cpus: the proxy and the load run confined to the CPUs given', async () => {
+    // CPU 0 exists everywhere; the bench checks every thread's Cpus_allowed_list and fails the run otherwise.
+    const [report] = await bench(['connect', '--n', '50', '--channels', '5', '--warmup-conns', '0', '--proxy-cpus', '0', '--load-cpus', '0']);
+    const summary = summaryOf(report, 'connect');
+    expect(summary.established?.median).toBe(50);
+    expect(report?.settings).toEqual(expect.objectContaining({ proxy_cpus: '0', load_cpus: '0' }));
+  });
+
   it('ws: WebSocket-over-HTTP clients are held and get every ws-message publish', async () => {
     const summary = summaryOf((await bench(['ws', '--n', '40', '--channels', '4', '--rounds', '2']))[0], 'ws');
     expect(summary.established?.median).toBe(40);

@@ -1,4 +1,4 @@
-import { decodeInt, parseBenchArgs, SCENARIOS, USAGE, type BenchArgs } from '../../../tools/bench/args';
+import { decodeCpuList, decodeInt, parseBenchArgs, SCENARIOS, USAGE, type BenchArgs } from '../../../tools/bench/args';
 
 function parsed(argv: string[]): BenchArgs {
   const r = parseBenchArgs(argv);
@@ -127,6 +127,33 @@ describe('--worker-accept', () => {
     expect(parsed(['connect', '--worker-accept', 'round-robin']).workerAccept).toBe('round-robin');
     expect(failure(['connect', '--worker-accept', 'random']).message).toMatch(/--worker-accept: expected round-robin or kernel, got "random"/);
     expect(USAGE).toContain('--worker-accept');
+  });
+});
+
+describe('--proxy-cpus and --load-cpus', () => {
+  it('take taskset CPU lists, and are absent unless given', () => {
+    const none = parsed(['connect']);
+    expect(none.proxyCpus).toBeUndefined();
+    expect(none.loadCpus).toBeUndefined();
+    const both = parsed(['connect', '--proxy-cpus', '0', '--load-cpus=1-3,5']);
+    expect(both.proxyCpus).toBe('0');
+    expect(both.loadCpus).toBe('1-3,5');
+    expect(failure(['connect', '--proxy-cpus', 'first']).message).toMatch(/--proxy-cpus: not a CPU list such as 0, 1-3 or 0,2: "first"/);
+    expect(failure(['connect', '--load-cpus']).code).toBe('BENCH_ARG_MISSING');
+    expect(USAGE).toContain('--proxy-cpus LIST --load-cpus LIST');
+  });
+
+  it('apply only to a proxy the bench starts', () => {
+    const external = ['connect', '--url', 'http://127.0.0.1:7999', '--publish-url', 'http://127.0.0.1:5561', '--backend-port', '8080'];
+    expect(failure([...external, '--proxy-cpus', '0']).message).toMatch(/--proxy-cpus applies to a proxy the bench starts/);
+    expect(parsed([...external, '--load-cpus', '1']).loadCpus).toBe('1');
+  });
+});
+
+describe('decodeCpuList', () => {
+  it('numbers and upward ranges separated by commas', () => {
+    for (const ok of ['0', '1', '0-1', '0,2', '1-3,5,7-8']) expect(decodeCpuList('--c', ok)).toEqual({ ok: true, value: ok });
+    for (const bad of ['', '-1', '1-', '1,,2', '0 1', 'a', '1-3-5', ' 0', '3-1', '0-99999']) expect(decodeCpuList('--c', bad).ok).toBe(false);
   });
 });
 
