@@ -31,6 +31,14 @@ const PENDING_MAX = 64 * 1024;
 /** What Node's server adds to its keep-alive timeout before closing an idle connection (its own margin). */
 const KEEP_ALIVE_MARGIN_MS = 1000;
 
+/**
+ * How often first heads are checked against their deadline: as the proxy's Node server checks its own
+ * (`connectionsCheckingInterval`), a quarter of the timeout within 100 ms..5 s. A 408 comes at most this late.
+ */
+export function headCheckIntervalMs(headersTimeoutMs: number): number {
+  return Math.min(5_000, Math.max(100, Math.floor(headersTimeoutMs / 4)));
+}
+
 export interface LeanFrontOptions {
   /** `client_buffer_size`: the longest head read here (a longer one goes to Node, which answers 431). */
   maxHeadBytes: number;
@@ -79,8 +87,8 @@ class LeanConnection {
   res: NodeResponse | undefined = undefined;
   /** Bytes received after the current request (the start of the next one). */
   pending: Buffer | undefined = undefined;
-  /** Whether the socket has a timeout armed (headers or keep-alive). */
-  timed = true;
+  /** Whether the socket has its keep-alive timeout armed (between requests). */
+  timed = false;
   /** Whether a request was read (a timeout is then the keep-alive one). */
   served = false;
   /** When the connection was accepted (ms, `performance.now()`): its first head is due by then + timeout. */
@@ -132,15 +140,11 @@ function onLeanEnd(this: LeanSocket): void {
   if (this.writable) this.end();
 }
 
+/** The keep-alive timeout between requests (first heads are timed by the front's check, not the socket). */
 function onLeanTimeout(this: LeanSocket): void {
   const conn = this[LEAN];
-  if (conn === undefined || conn.res !== undefined) return;
-  if (conn.served) {
-    this.destroy(); // idle between requests
-    return;
-  }
-  conn.front.release(this);
-  conn.front.headOverdue(this);
+  if (conn === undefined || conn.res !== undefined || !conn.served) return;
+  this.destroy();
 }
 
 /** The socket drained: so has the response waiting for it (what Node's server does for its responses). */
@@ -159,6 +163,7 @@ function onLeanError(): void {
 function onLeanClose(this: LeanSocket): void {
   const conn = this[LEAN];
   if (conn === undefined) return;
+  conn.front.stopHeadClock(conn);
   const req = conn.req;
   conn.req = undefined;
   if (req !== undefined && !req.readableEnded) req.destroy();
@@ -206,6 +211,13 @@ export class LeanFront {
   /** Requests read here, and connections handed over to Node's server, since start. */
   requests = 0;
   handedOver = 0;
+  /**
+   * Connections that have sent nothing yet, oldest first (a Set keeps insertion order, and every deadline is
+   * start + the same timeout). One shared check instead of a timer per socket: a Node timer armed and
+   * cleared per new connection cost ~2.5 µs, and the socket kept the cleared one (120 bytes) while held.
+   */
+  private readonly silent = new Set<LeanConnection>();
+  private headCheck: NodeJS.Timeout | undefined = undefined;
 
   constructor(private readonly opts: LeanFrontOptions) {
     // As Node's HTTP server: half-open allowed (it decides when to end), Nagle off.
@@ -221,12 +233,38 @@ export class LeanFront {
     if (isRefused(socket)) return; // over client_maxconn: it got its 503
     const conn = new LeanConnection(this, socket);
     socket[LEAN] = conn;
-    socket.setTimeout(this.opts.headersTimeoutMs);
+    if (this.opts.headersTimeoutMs > 0) {
+      this.silent.add(conn);
+      this.headCheck ??= setInterval(() => this.checkHeads(), headCheckIntervalMs(this.opts.headersTimeoutMs)).unref();
+    }
     for (const [event, listener] of LEAN_LISTENERS) socket.on(event, listener);
+  }
+
+  /** The connection closed, or its first bytes came: no head deadline of ours is left. */
+  stopHeadClock(conn: LeanConnection): void {
+    this.silent.delete(conn);
+  }
+
+  /** 408 to each connection silent past its deadline; the check stops while none is waiting. */
+  private checkHeads(): void {
+    const now = performance.now();
+    for (const conn of this.silent) {
+      if (now - conn.startedAt < this.opts.headersTimeoutMs) break; // the rest started later
+      this.silent.delete(conn);
+      const socket = conn.socket as LeanSocket;
+      if (socket.destroyed || socket[LEAN] !== conn) continue;
+      this.release(socket);
+      this.headOverdue(socket);
+    }
+    if (this.silent.size === 0 && this.headCheck !== undefined) {
+      clearInterval(this.headCheck);
+      this.headCheck = undefined;
+    }
   }
 
   /** Reads the request at the start of `bytes`, or gives the connection to Node's server. */
   serve(conn: LeanConnection, bytes: Buffer): void {
+    this.silent.delete(conn);
     const parsed = parseClientHead(bytes, this.opts.maxHeadBytes);
     if (parsed.kind !== 'request') {
       this.handOver(conn, bytes);
@@ -312,6 +350,7 @@ export class LeanFront {
     const conn = s[LEAN];
     if (conn === undefined) return;
     s[LEAN] = undefined;
+    this.silent.delete(conn);
     conn.pending = undefined;
     if (conn.timed) socket.setTimeout(0);
     for (const [event, listener] of LEAN_LISTENERS) socket.removeListener(event, listener);

@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as fc from 'fast-check';
-import { LeanFront } from '../../../src/proxy/lean-front';
+import { headCheckIntervalMs, LeanFront } from '../../../src/proxy/lean-front';
 import { runs } from '../../fuzz/fuzz-settings';
 import { startBackend, startProxy, until, type Backend, type RunningProxy } from '../../helpers/harness';
 
@@ -304,5 +304,74 @@ describe('LeanFront on its own', () => {
     expect(idleMs).toBeLessThan(3000);
     expect(front.requests).toBe(1);
     front.server.close();
+  });
+
+  it('times each silent connection from its own start with one shared check, and keeps no timer on a served socket', async () => {
+    const fallback = http.createServer();
+    const overdue: Array<{ name: string; ms: number }> = [];
+    const started = new Map<net.Socket, { name: string; at: number }>();
+    /**
+     * Each served request's socket timer when its request came: Node keeps a socket's last timer in its
+     * `kTimeout` slot (null from the constructor) even once cleared, so a timer armed per connection would
+     * stay on every held socket.
+     */
+    const timersAtRequest: unknown[] = [];
+    const front = new LeanFront({
+      maxHeadBytes: 8192,
+      headersTimeoutMs: 600,
+      keepAliveTimeoutMs: 5000,
+      fallback,
+      onRequest: (req, res) => {
+        const slot = Object.getOwnPropertySymbols(req.socket).find((sym) => sym.description === 'timeout');
+        timersAtRequest.push(slot === undefined ? 'no kTimeout slot' : (req.socket as unknown as Record<symbol, unknown>)[slot]);
+        res.end('ok');
+      },
+      onHeadersTimeout: (socket) => {
+        const who = [...started.entries()].find(([client]) => client.localPort === socket.remotePort)?.[1];
+        overdue.push({ name: who?.name ?? '?', ms: Date.now() - (who?.at ?? 0) });
+        socket.destroy();
+      },
+    });
+    await new Promise<void>((resolve) => front.server.listen(0, '127.0.0.1', resolve));
+    const port = (front.server.address() as AddressInfo).port;
+    const open = async (name: string): Promise<net.Socket> => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      started.set(socket, { name, at: Date.now() });
+      return socket;
+    };
+    const clients: net.Socket[] = [];
+    try {
+      clients.push(await open('first'));
+      await new Promise((r) => setTimeout(r, 400));
+      clients.push(await open('second'));
+      // One that speaks in time is served, and no Node timer was armed on its socket before its request.
+      const speaker = await open('speaker');
+      clients.push(speaker);
+      let text = '';
+      speaker.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      speaker.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      await until(() => text.endsWith('ok'), 5000, 'the answer');
+      await until(() => overdue.length === 2, 5000, 'both silent connections timed out');
+      // The check runs every 150 ms here (a quarter of 600): each is cut 600–~800 ms after its own start.
+      expect(overdue.map((o) => o.name)).toEqual(['first', 'second']);
+      for (const o of overdue) {
+        expect(o.ms).toBeGreaterThanOrEqual(590);
+        expect(o.ms).toBeLessThan(1200);
+      }
+      expect(timersAtRequest).toEqual([null]);
+    } finally {
+      for (const socket of clients) socket.destroy();
+      front.server.close();
+    }
+  });
+});
+
+describe('headCheckIntervalMs', () => {
+  it('is a quarter of the headers timeout within 100 ms..5 s, as the Node server of the proxy checks', () => {
+    expect(headCheckIntervalMs(1000)).toBe(250);
+    expect(headCheckIntervalMs(200)).toBe(100);
+    expect(headCheckIntervalMs(60_000)).toBe(5000);
   });
 });
