@@ -34,7 +34,8 @@ export function machineInfo(): MachineInfo {
     // not Linux: keep 'unknown'
   }
   return {
-    nproc: os.availableParallelism(),
+    // The machine's CPUs, not the ones this process may use (`--load-cpus` confines the bench to some).
+    nproc: os.cpus().length || os.availableParallelism(),
     cpuModel,
     memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,

@@ -187,6 +187,8 @@ export interface TargetOptions {
   connections?: number;
   /** CPUs the proxy runs on (`taskset -c` list); its processes and threads all inherit them. */
   cpus?: string;
+  /** Thumbtack writes a V8 heap snapshot into this folder on each SIGUSR2 (`--heapsnapshot-signal`). */
+  heapSnapshotDir?: string;
 }
 
 /** Starts Thumbtack or Pushpin on free ports and resolves once it proxies a request to the backend. */
@@ -220,7 +222,11 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
   let command: string[];
   if (name === 'thumbtack') {
     // Cluster workers inherit these (cluster.fork passes process.execArgv on).
-    const nodeArgs = [...(opts.gc ? ['--expose-gc'] : []), ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(opts.cpuProf)] : [])];
+    const nodeArgs = [
+      ...(opts.gc ? ['--expose-gc'] : []),
+      ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(opts.cpuProf)] : []),
+      ...(opts.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', resolve(opts.heapSnapshotDir)] : []),
+    ];
     command = [process.execPath, ...nodeArgs, join(resolve(opts.thumbtackDir ?? REPO_ROOT), 'bin', 'thumbtack.js'), '--config', confPath];
   } else {
     command = ['pushpin', '--config', confPath];

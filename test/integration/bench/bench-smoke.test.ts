@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ROOT } from '../../helpers/processes';
 
 /**
@@ -110,5 +113,25 @@ describe('tools/bench smoke run', () => {
     expect(proxy.proxied_rps?.median).toBeGreaterThan(0);
     expect(proxy.warmup_rps?.median).toBeGreaterThan(0);
     summaryOf((await bench(['keepalive', '--n', '50', '--duration', '2']))[0], 'keepalive');
+  });
+
+  it('heap-held: two heap snapshots around N held streams, summed per connection', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'thumbtack-heap-smoke-'));
+    try {
+      const stdout = await new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, ['dist/tools/bench/heap-held.js', '--n', '200', '--out', out], { cwd: ROOT, timeout: 60_000 }, (err, text, stderr) => {
+          if (err) reject(new Error(`heap-held failed: ${err.message}\n${stderr}`));
+          else resolve(text);
+        });
+      });
+      expect(stdout).toMatch(/, n = 200\n/);
+      // 200 held streams are at least their sockets: well over 100 bytes each.
+      const perConn = /total heap delta per connection: ([\d,]+) bytes/.exec(stdout);
+      expect(Number((perConn?.[1] ?? '0').replace(/,/g, ''))).toBeGreaterThan(100);
+      expect(stdout).toContain('StreamSubscriber');
+      expect(readdirSync(out).filter((name) => name.endsWith('.heapsnapshot'))).toHaveLength(2);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
