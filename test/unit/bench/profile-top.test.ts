@@ -43,3 +43,32 @@ describe('summarizeProfile', () => {
     expect(empty.functions).toEqual([]);
   });
 });
+
+describe('summarizeProfile under a function', () => {
+  // (root) -> run -> fanOut -> writeBuffer; (root) -> run -> accept; (root) -> fanOut (a second call site)
+  const TREE: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(root)'), children: [2, 6, 7] },
+      { id: 2, callFrame: frame('run', 'file:///repo/dist/a.js', 1), children: [3, 5] },
+      { id: 3, callFrame: frame('fanOut', 'file:///repo/dist/fanout.js', 5), children: [4] },
+      { id: 4, callFrame: frame('writeBuffer') },
+      { id: 5, callFrame: frame('accept') },
+      { id: 6, callFrame: frame('fanOut', 'file:///repo/dist/fanout.js', 5) },
+      { id: 7, callFrame: frame('(idle)') },
+    ],
+    samples: [4, 4, 3, 5, 2, 6, 7],
+    timeDeltas: [1000, 1000, 500, 3000, 1000, 250, 4000],
+  };
+
+  it('counts only what ran inside it, its own time and its callees\', from every call site', () => {
+    const s = summarizeProfile(TREE, '/repo', 10, 'fanOut');
+    expect(s.busyMs).toBe(2.75);
+    expect(s.idleMs).toBe(4);
+    expect(s.functions.map((f) => [f.name, f.ms])).toEqual([
+      ['writeBuffer', 2],
+      ['fanOut dist/fanout.js:6', 0.75],
+    ]);
+    expect(summarizeProfile(TREE, '/repo', 10).busyMs).toBe(6.75);
+    expect(summarizeProfile(TREE, '/repo', 10, 'nothing').busyMs).toBe(0);
+  });
+});
