@@ -50,11 +50,9 @@ function top(map: Map<string, number>, busyMs: number, count: number): HotSpot[]
 }
 
 /** The ids of the nodes at or below a frame named `name` (the frames called, however deeply, from it). */
-function nodesUnder(profile: CpuProfile, name: string): Set<number> {
+function nodesUnder(profile: CpuProfile, byId: ReadonlyMap<number, ProfileNode>, name: string): Set<number> {
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const byId = new Map<number, ProfileNode>();
-  for (const node of profile.nodes) byId.set(node.id, node);
   const inside = new Set<number>();
   for (const node of profile.nodes) {
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
@@ -74,7 +72,7 @@ function nodesUnder(profile: CpuProfile, name: string): Set<number> {
 export function summarizeProfile(profile: CpuProfile, root = '', count = 15, under?: string): ProfileSummary {
   const byId = new Map<number, ProfileNode>();
   for (const node of profile.nodes) byId.set(node.id, node);
-  const inside = under === undefined ? undefined : nodesUnder(profile, under);
+  const inside = under === undefined ? undefined : nodesUnder(profile, byId, under);
   const fn = new Map<string, number>();
   const file = new Map<string, number>();
   let idleMs = 0;
