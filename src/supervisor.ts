@@ -18,6 +18,7 @@ import { Worker } from './worker';
 import type { LogLevel } from './core/logger';
 import { WorkerPool } from './cluster/worker-pool';
 import { ZmqBusServer } from './cluster/zmq-bus';
+import { LAUNCHER_NODE_FLAGS, setsSemiSpace } from './cluster/launcher-flags';
 import { resolveWorkerCount, workerMaxconn } from './cluster/worker-count';
 
 export interface ThumbtackOptions {
@@ -128,6 +129,9 @@ export class Thumbtack {
       const pool = this.pool;
       busServer.onSent((seq) => pool.busSent(seq));
     } else {
+      if (!setsSemiSpace(process.execArgv, process.env.NODE_OPTIONS)) {
+        logger.info(`V8's default young generation: run bin/thumbtack.js itself (or node ${LAUNCHER_NODE_FLAGS.join(' ')}) for its throughput`);
+      }
       this.local = new Worker({
         config,
         bus: this.bus,

@@ -13,6 +13,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { launcherNodeFlags } from './launcher-node-flags';
 import { parseSoakEvent, SequenceChecker, soakItemContent, splitEvents, summariseRss } from './soak/sequence';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -222,7 +223,8 @@ async function main(): Promise<number> {
   ].join('\n');
   writeFileSync(join(workDir, 'pushpin.conf'), conf + '\n');
   const logFd = openSync(join(workDir, 'thumbtack.log'), 'a');
-  proxy = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'thumbtack.js'), '--config', join(workDir, 'pushpin.conf')], {
+  const launcher = join(REPO_ROOT, 'bin', 'thumbtack.js');
+  proxy = spawn(process.execPath, [...launcherNodeFlags(launcher), launcher, '--config', join(workDir, 'pushpin.conf')], {
     cwd: workDir, stdio: ['ignore', logFd, logFd], detached: true,
   });
   const proxyPid = proxy.pid ?? 0;

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { resolve } from 'node:path';
 
@@ -112,4 +113,19 @@ export async function waitForPort(port: number, ms = 10000): Promise<void> {
     if (Date.now() - start > ms) throw new Error(`nothing listening on port ${port}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The children of `pid` (the supervisor's workers). */
+export function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((p) => {
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    });
 }

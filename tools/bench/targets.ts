@@ -9,6 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PushpinLimits, TargetName, WorkerAccept } from './args';
+import { launcherNodeFlags } from '../launcher-node-flags';
 import { track, untrack } from './children';
 import { offCpuThreads, processTree } from './proc-stats';
 import { editIni, iniValue, instanceEdits, offsetPorts, routesFile, SHIPPED_CLIENT_MAXCONN } from './target-config';
@@ -227,7 +228,9 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
       ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(opts.cpuProf)] : []),
       ...(opts.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', resolve(opts.heapSnapshotDir)] : []),
     ];
-    command = [process.execPath, ...nodeArgs, join(resolve(opts.thumbtackDir ?? REPO_ROOT), 'bin', 'thumbtack.js'), '--config', confPath];
+    const launcher = join(resolve(opts.thumbtackDir ?? REPO_ROOT), 'bin', 'thumbtack.js');
+    // The launcher's own flags first (its first line), as the `thumbtack` command runs it.
+    command = [process.execPath, ...launcherNodeFlags(launcher), ...nodeArgs, launcher, '--config', confPath];
   } else {
     command = ['pushpin', '--config', confPath];
   }

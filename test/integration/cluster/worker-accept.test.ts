@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, startBackend, type Backend } from '../../helpers/harness';
-import { freePort, startChild, waitForPort, type Child } from '../../helpers/processes';
+import { childrenOf, freePort, startChild, waitForPort, type Child } from '../../helpers/processes';
 
 /** The socket inode of the TCP listener on 127.0.0.1:`port` (from /proc/net/tcp, state 0A = LISTEN). */
 function listenerInode(port: number): string | undefined {
@@ -29,21 +29,6 @@ function holders(inode: string, pids: number[]): number[] {
       return false;
     }
   });
-}
-
-/** The children of `pid` (the supervisor's workers). */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number)
-    .filter((p) => {
-      try {
-        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    });
 }
 
 /**

@@ -1,0 +1,40 @@
+/**
+ * The Node flags `bin/thumbtack.js` starts with: its first line is `#!/usr/bin/env -S node FLAGS`, so the
+ * `thumbtack` command (and `./bin/thumbtack.js`) runs with them; `node bin/thumbtack.js` does not (V8 sizes
+ * its heap before any script runs, so the script cannot set them itself).
+ *
+ * A larger young generation: V8 lets each semi-space grow to 16 MB by default, and at that size, under
+ * a steady stream of requests, a few MB of each scavenge's survivors are promoted and die in the old
+ * generation, which then needs a mark-compact every few hundred ms. With 64 MB scavenges run a quarter as
+ * often, what survives them is the requests in flight, and mark-compacts become rare
+ * (docs/PERFORMANCE.md). The price is memory while busy: up to twice the semi-space, in the one process
+ * that serves clients when `workers=1` and in the supervisor otherwise. Worker processes keep their own
+ * cap (worker-exec-argv.ts).
+ */
+
+/** The launcher's semi-space size, in MB. */
+export const LAUNCHER_SEMI_SPACE_MB = 64;
+
+/** The flags on `bin/thumbtack.js`'s first line, in order. */
+export const LAUNCHER_NODE_FLAGS: readonly string[] = [`--max-semi-space-size=${LAUNCHER_SEMI_SPACE_MB}`];
+
+/** `bin/thumbtack.js`'s first line. */
+export const LAUNCHER_SHEBANG = `#!/usr/bin/env -S node ${LAUNCHER_NODE_FLAGS.join(' ')}`;
+
+const SEMI_SPACE_FLAG = /--max[-_]semi[-_]space[-_]size/;
+
+/** Whether these flags, or NODE_OPTIONS, choose the semi-space size (in either spelling). */
+export function setsSemiSpace(flags: readonly string[], nodeOptions: string | undefined): boolean {
+  return flags.some((a) => SEMI_SPACE_FLAG.test(a)) || SEMI_SPACE_FLAG.test(nodeOptions ?? '');
+}
+
+/**
+ * The Node flags a launcher's first line passes: `#!/usr/bin/env -S node A B` gives `[A, B]`, and
+ * `#!/usr/bin/env node`, `#!/usr/bin/node` or a line that is no shebang give `[]`.
+ */
+export function shebangNodeFlags(firstLine: string): string[] {
+  if (!firstLine.startsWith('#!')) return [];
+  const words = firstLine.slice(2).trim().split(/\s+/);
+  const node = words.findIndex((w) => w === 'node' || w.endsWith('/node'));
+  return node < 0 ? [] : words.slice(node + 1);
+}

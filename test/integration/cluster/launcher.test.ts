@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LAUNCHER_NODE_FLAGS } from '../../../src/cluster/launcher-flags';
+import { WORKER_SEMI_SPACE_MB } from '../../../src/cluster/worker-exec-argv';
+import { request, startBackend, type Backend } from '../../helpers/harness';
+import { childrenOf, freePort, ROOT, startChild, waitForPort, type Child } from '../../helpers/processes';
+
+/** A process's command line, one argument per entry. */
+function commandLine(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+}
+
+const HINT = /V8's default young generation/;
+
+/** `bin/thumbtack.js` run as a command: its first line's Node flags, and what workers get instead. */
+describe('the thumbtack launcher', () => {
+  let backend: Backend;
+  const running: Child[] = [];
+
+  beforeAll(async () => {
+    backend = await startBackend((_req, res) => res.end('plain\n'));
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((c) => c.stop()));
+    await backend.close();
+  });
+
+  /** Thumbtack with `workers`, started as `command args… bin/thumbtack.js`; resolves once it serves. */
+  async function start(workers: number, command: string, args: string[]): Promise<{ child: Child; port: number }> {
+    const port = await freePort();
+    const publishPort = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'thumbtack-launcher-'));
+    const conf = ['[global]', 'rundir=run', '[proxy]', `workers=${workers}`, '[handler]', `push_in_http_port=${publishPort}`, 'push_in_spec=', 'push_in_sub_specs=', 'command_spec=', 'stats_spec='];
+    writeFileSync(join(dir, 'p.conf'), conf.join('\n'));
+    const options = ['--config', join(dir, 'p.conf'), '--port', `127.0.0.1:${port}`, '--route', `* 127.0.0.1:${backend.port}`];
+    const child = startChild(command, [...args, ...options], { env: { NODE_OPTIONS: '' } });
+    running.push(child);
+    await child.waitForOutput(/thumbtack started/, 20000);
+    await waitForPort(port, 20000);
+    expect((await request(`http://127.0.0.1:${port}/x`)).text).toBe('plain\n');
+    return { child, port };
+  }
+
+  it('runs node with the flags of its first line, and says nothing about them', async () => {
+    expect(LAUNCHER_NODE_FLAGS.length).toBeGreaterThan(0);
+    const { child } = await start(1, join(ROOT, 'bin', 'thumbtack.js'), []);
+    const argv = commandLine(child.proc.pid as number);
+    for (const flag of LAUNCHER_NODE_FLAGS) expect(argv).toContain(flag);
+    expect(child.output()).not.toMatch(HINT);
+    await child.stop();
+  });
+
+  it('as `node bin/thumbtack.js`, in one process, logs how to get them', async () => {
+    const { child } = await start(1, process.execPath, ['bin/thumbtack.js']);
+    expect(commandLine(child.proc.pid as number)).not.toContain(LAUNCHER_NODE_FLAGS[0]);
+    expect(child.output()).toMatch(HINT);
+    await child.stop();
+  });
+
+  it('gives worker processes their own young-generation cap, not the launcher’s', async () => {
+    const { child } = await start(2, join(ROOT, 'bin', 'thumbtack.js'), []);
+    const workers = childrenOf(child.proc.pid as number);
+    expect(workers).toHaveLength(2);
+    for (const pid of workers) {
+      const argv = commandLine(pid);
+      expect(argv).toContain(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
+      for (const flag of LAUNCHER_NODE_FLAGS) expect(argv).not.toContain(flag);
+    }
+    expect(child.output()).not.toMatch(HINT);
+    await child.stop();
+  });
+});
