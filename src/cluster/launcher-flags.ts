@@ -4,12 +4,11 @@
  * its heap before any script runs, so the script cannot set them itself).
  *
  * A larger young generation: V8 lets each semi-space grow to 16 MB by default, and at that size, under
- * a steady stream of requests, a few MB of each scavenge's survivors are promoted and die in the old
- * generation, which then needs a mark-compact every few hundred ms. With 64 MB scavenges run a quarter as
- * often, what survives them is the requests in flight, and mark-compacts become rare
- * (docs/PERFORMANCE.md). The price is memory while busy: up to twice the semi-space, in the one process
- * that serves clients when `workers=1` and in the supervisor otherwise. Worker processes keep their own
- * cap (worker-exec-argv.ts).
+ * a steady stream of requests, ~2 MB of each scavenge's survivors were promoted and died in the old
+ * generation, which then needed a mark-compact every few hundred ms. With 64 MB what survives a scavenge
+ * is the requests in flight, and mark-compacts are rare (docs/PERFORMANCE.md, ninth pass). The price is
+ * memory: once grown, up to ~96 MB more than V8's default, in the one process that serves clients when
+ * `workers=1` and in the supervisor otherwise. Worker processes keep their own cap (worker-exec-argv.ts).
  */
 
 /** The launcher's semi-space size, in MB. */
