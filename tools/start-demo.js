@@ -83,8 +83,8 @@ async function selfCheck() {
 }
 
 start('backend', ['examples/hello/backend.js', '8000']);
-// With the flags bin/thumbtack.js's first line gives it (src/cluster/launcher-flags.ts).
-start('thumbtack', [...require('../dist/src/cluster/launcher-flags.js').LAUNCHER_NODE_FLAGS, 'bin/thumbtack.js']);
+// With the Node flags of bin/thumbtack.js's first line, read as the bench and soak read them.
+start('thumbtack', [...require('../dist/tools/launcher-node-flags.js').launcherNodeFlags(path.join(root, 'bin', 'thumbtack.js')), 'bin/thumbtack.js']);
 selfCheck().catch((err) => {
   console.error(`self-check failed: ${err.message}`);
   stopAll(1);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseBenchArgs, USAGE, type BenchArgs, type Scenario, type TargetName } from './args';
 import { Fleet } from './fleet';
 import { machineInfo } from './machine';
-import { offCpuThreads } from './proc-stats';
+import { unconfined } from './proc-stats';
 import { formatTable, jsonLines, type BenchReport, type TargetResult } from './report';
 import type { RunMetrics, ScenarioDef } from './scenario-kit';
 import { connectScenario } from './scenarios/connect';
@@ -90,8 +90,8 @@ async function runOnce(def: ScenarioDef, args: BenchArgs, targetName: TargetName
           });
     fleet = await Fleet.start(def.procs(args));
     if (args.loadCpus !== undefined) {
-      const off = offCpuThreads([backend.pid, ...fleet.pids], args.loadCpus);
-      if (off.length > 0) throw new Error(`the backend or load generator is not confined to CPU(s) ${args.loadCpus}: ${off.slice(0, 3).join('; ')}`);
+      const error = unconfined('the backend or load generator is', [backend.pid, ...fleet.pids], args.loadCpus);
+      if (error) throw error;
     }
     const label = target.name;
     const load1 = os.loadavg()[0] ?? NaN;
@@ -171,8 +171,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
  */
 function confineToCpus(cpus: string): void {
   execFileSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore', timeout: 5000 });
-  const off = offCpuThreads([process.pid], cpus);
-  if (off.length > 0) throw new Error(`the bench is not confined to CPU(s) ${cpus}: ${off.slice(0, 3).join('; ')}`);
+  const error = unconfined('the bench is', [process.pid], cpus);
+  if (error) throw error;
   note(`bench, backend and load generator on CPU(s) ${cpus}`);
 }
 

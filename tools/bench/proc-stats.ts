@@ -185,3 +185,9 @@ export function offCpuThreads(pids: readonly number[], list: string): string[] {
   }
   return off;
 }
+
+/** The error to stop a run with when some thread of `pids` may run outside `list` (`who` names them); else undefined. */
+export function unconfined(who: string, pids: readonly number[], list: string): Error | undefined {
+  const off = offCpuThreads(pids, list);
+  return off.length > 0 ? new Error(`${who} not confined to CPU(s) ${list}: ${off.slice(0, 3).join('; ')}`) : undefined;
+}

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import type { PushpinLimits, TargetName, WorkerAccept } from './args';
 import { launcherNodeFlags } from '../launcher-node-flags';
 import { track, untrack } from './children';
-import { offCpuThreads, processTree } from './proc-stats';
+import { processTree, unconfined } from './proc-stats';
 import { editIni, iniValue, instanceEdits, offsetPorts, routesFile, SHIPPED_CLIENT_MAXCONN } from './target-config';
 
 /** The repository root (this file runs from dist/tools/bench/). */
@@ -274,10 +274,10 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
   }
   pids = proc.pid ? processTree(proc.pid) : [];
   if (opts.cpus !== undefined) {
-    const off = offCpuThreads(pids, opts.cpus);
-    if (off.length > 0) {
+    const error = unconfined(`${name} is`, pids, opts.cpus);
+    if (error) {
       await stop();
-      throw new Error(`${name} is not confined to CPU(s) ${opts.cpus}: ${off.slice(0, 3).join('; ')}`);
+      throw error;
     }
   }
   return {
