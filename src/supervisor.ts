@@ -19,6 +19,7 @@ import type { LogLevel } from './core/logger';
 import { WorkerPool } from './cluster/worker-pool';
 import { ZmqBusServer } from './cluster/zmq-bus';
 import { LAUNCHER_NODE_FLAGS, setsSemiSpace } from './cluster/launcher-flags';
+import { capYoungGeneration, SUPERVISOR_SEMI_SPACE_MB } from './cluster/young-generation-cap';
 import { resolveWorkerCount, workerMaxconn } from './cluster/worker-count';
 
 export interface ThumbtackOptions {
@@ -74,6 +75,7 @@ export class Thumbtack {
   /** A configuration problem that must stop `start()` (an unusable publish auth key: fail closed). */
   private startError?: string;
   private reloadTimer?: NodeJS.Timeout;
+  private stopYoungGenerationCap?: () => void;
   private readonly onSighup = (): void => {
     this.reloadRoutes('SIGHUP');
   };
@@ -107,6 +109,11 @@ export class Thumbtack {
       recover: () => this.recover(),
     });
     if (busServer) {
+      // The launcher's young generation is for a process that serves clients; this one hands them on.
+      if (process.execArgv.some((a) => LAUNCHER_NODE_FLAGS.includes(a))) {
+        this.stopYoungGenerationCap = capYoungGeneration(SUPERVISOR_SEMI_SPACE_MB);
+        logger.debug(`young generation: grows to ${SUPERVISOR_SEMI_SPACE_MB} MB semi-spaces at most in the supervisor`);
+      }
       // Worker processes: the history and the last-id table stay here (documented: no replay across processes).
       this.pool = new WorkerPool(
         this.workerCount,
@@ -253,6 +260,7 @@ export class Thumbtack {
     process.off('SIGHUP', this.onSighup);
     this.watcher?.close();
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.stopYoungGenerationCap?.();
     await Promise.all([this.local?.close(), this.pool?.close(), this.intake.close()]);
     await this.zmq.close();
     this.pipeline.close();

@@ -8,7 +8,8 @@
  * generation, which then needed a mark-compact every few hundred ms. With 64 MB what survives a scavenge
  * is the requests in flight, and mark-compacts are rare (docs/PERFORMANCE.md, ninth pass). The price is
  * memory: once grown, up to ~96 MB more than V8's default, in the one process that serves clients when
- * `workers=1` and in the supervisor otherwise. Worker processes keep their own cap (worker-exec-argv.ts).
+ * `workers=1`. A supervisor of worker processes stops its young generation at V8's default instead
+ * (young-generation-cap.ts), and the workers keep their own cap (worker-exec-argv.ts).
  */
 
 /** The launcher's semi-space size, in MB. */

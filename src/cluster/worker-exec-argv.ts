@@ -6,7 +6,7 @@ import { LAUNCHER_NODE_FLAGS, setsSemiSpace } from './launcher-flags';
  * need none of it: at 200,000 idle connections in 11 workers that was ~290 MB, 1.5 KB per connection
  * (docs/PERFORMANCE.md). Workers cap it at WORKER_SEMI_SPACE_MB unless the user set the flag (in the
  * supervisor's own flags or in NODE_OPTIONS, which the workers inherit). The launcher's own larger
- * young generation (launcher-flags.ts) is for the supervisor and is not passed on.
+ * young generation (launcher-flags.ts) is for a process that serves clients itself and is not passed on.
  */
 
 /** The young generation's semi-space cap for workers, in MB. */

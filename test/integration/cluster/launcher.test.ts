@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAUNCHER_NODE_FLAGS } from '../../../src/cluster/launcher-flags';
 import { WORKER_SEMI_SPACE_MB } from '../../../src/cluster/worker-exec-argv';
+import { SUPERVISOR_SEMI_SPACE_MB } from '../../../src/cluster/young-generation-cap';
 import { request, startBackend, type Backend } from '../../helpers/harness';
 import { childrenOf, freePort, ROOT, startChild, waitForPort, type Child } from '../../helpers/processes';
 
@@ -12,6 +13,7 @@ function commandLine(pid: number): string[] {
 }
 
 const HINT = /V8's default young generation/;
+const SUPERVISOR_CAP = new RegExp(`grows to ${SUPERVISOR_SEMI_SPACE_MB} MB semi-spaces at most in the supervisor`);
 
 /** `bin/thumbtack.js` run as a command: its first line's Node flags, and what workers get instead. */
 describe('the thumbtack launcher', () => {
@@ -27,13 +29,13 @@ describe('the thumbtack launcher', () => {
   });
 
   /** Thumbtack with `workers`, started as `command args… bin/thumbtack.js`; resolves once it serves. */
-  async function start(workers: number, command: string, args: string[]): Promise<{ child: Child; port: number }> {
+  async function start(workers: number, command: string, args: string[], extra: string[] = []): Promise<{ child: Child; port: number }> {
     const port = await freePort();
     const publishPort = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'thumbtack-launcher-'));
     const conf = ['[global]', 'rundir=run', '[proxy]', `workers=${workers}`, '[handler]', `push_in_http_port=${publishPort}`, 'push_in_spec=', 'push_in_sub_specs=', 'command_spec=', 'stats_spec='];
     writeFileSync(join(dir, 'p.conf'), conf.join('\n'));
-    const options = ['--config', join(dir, 'p.conf'), '--port', `127.0.0.1:${port}`, '--route', `* 127.0.0.1:${backend.port}`];
+    const options = ['--config', join(dir, 'p.conf'), '--port', `127.0.0.1:${port}`, '--route', `* 127.0.0.1:${backend.port}`, ...extra];
     const child = startChild(command, [...args, ...options], { env: { NODE_OPTIONS: '' } });
     running.push(child);
     await child.waitForOutput(/thumbtack started/, 20000);
@@ -69,5 +71,19 @@ describe('the thumbtack launcher', () => {
     }
     expect(child.output()).not.toMatch(HINT);
     await child.stop();
+  });
+
+  it('with workers, caps the supervisor’s own young generation at V8’s default', async () => {
+    const { child } = await start(2, join(ROOT, 'bin', 'thumbtack.js'), [], ['--loglevel', '3']);
+    await child.waitForOutput(SUPERVISOR_CAP, 5000);
+    await child.stop();
+  });
+
+  it('leaves the young generation alone in one process, and in a supervisor started without the launcher’s flags', async () => {
+    const single = await start(1, join(ROOT, 'bin', 'thumbtack.js'), [], ['--loglevel', '3']);
+    const plain = await start(2, process.execPath, ['bin/thumbtack.js'], ['--loglevel', '3']);
+    expect(single.child.output()).not.toMatch(SUPERVISOR_CAP);
+    expect(plain.child.output()).not.toMatch(SUPERVISOR_CAP);
+    await Promise.all([single.child.stop(), plain.child.stop()]);
   });
 });
