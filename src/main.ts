@@ -105,6 +105,7 @@ export async function main(argv: string[]): Promise<Thumbtack | undefined> {
     listenOverride,
     logLevel: level,
     logFormat: process.stderr.isTTY ? 'text' : 'json',
+    steerYoungGeneration: true,
   });
   try {
     await thumbtack.start();

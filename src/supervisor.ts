@@ -19,7 +19,7 @@ import type { LogLevel } from './core/logger';
 import { WorkerPool } from './cluster/worker-pool';
 import { ZmqBusServer } from './cluster/zmq-bus';
 import { LAUNCHER_NODE_FLAGS, setsSemiSpace } from './cluster/launcher-flags';
-import { capYoungGeneration, SUPERVISOR_SEMI_SPACE_MB } from './cluster/young-generation-cap';
+import { capYoungGeneration, SUPERVISOR_SEMI_SPACE_MB } from './core/young-generation';
 import { resolveWorkerCount, workerMaxconn } from './cluster/worker-count';
 
 export interface ThumbtackOptions {
@@ -41,6 +41,11 @@ export interface ThumbtackOptions {
   /** Log level and format for worker processes (the supervisor's logger is passed in already made). */
   logLevel?: LogLevel;
   logFormat?: 'json' | 'text';
+  /**
+   * Steer V8's young generation in this process (core/young-generation.ts): the `thumbtack` command does;
+   * tests and tools that embed Thumbtack in their own process leave it to V8.
+   */
+  steerYoungGeneration?: boolean;
 }
 
 /**
@@ -108,9 +113,12 @@ export class Thumbtack {
       publish: (items) => this.publish(items),
       recover: () => this.recover(),
     });
+    if (!setsSemiSpace(process.execArgv, process.env.NODE_OPTIONS)) {
+      logger.info(`V8's default young generation: run bin/thumbtack.js itself (or node ${LAUNCHER_NODE_FLAGS.join(' ')}) for its throughput`);
+    }
     if (busServer) {
       // The launcher's young generation is for a process that serves clients; this one hands them on.
-      if (process.execArgv.some((a) => LAUNCHER_NODE_FLAGS.includes(a))) {
+      if (opts.steerYoungGeneration && process.execArgv.some((a) => LAUNCHER_NODE_FLAGS.includes(a))) {
         this.stopYoungGenerationCap = capYoungGeneration(SUPERVISOR_SEMI_SPACE_MB);
         logger.debug(`young generation: grows to ${SUPERVISOR_SEMI_SPACE_MB} MB semi-spaces at most in the supervisor`);
       }
@@ -136,9 +144,6 @@ export class Thumbtack {
       const pool = this.pool;
       busServer.onSent((seq) => pool.busSent(seq));
     } else {
-      if (!setsSemiSpace(process.execArgv, process.env.NODE_OPTIONS)) {
-        logger.info(`V8's default young generation: run bin/thumbtack.js itself (or node ${LAUNCHER_NODE_FLAGS.join(' ')}) for its throughput`);
-      }
       this.local = new Worker({
         config,
         bus: this.bus,
@@ -149,6 +154,7 @@ export class Thumbtack {
         stats: this.zmq.stats,
         publishLastIds: this.pipeline.lastIds,
         history: this.pipeline.historyReader(),
+        steerYoungGeneration: opts.steerYoungGeneration,
       });
     }
     // The command socket's `refresh` reaches WebSocket-over-HTTP sessions through the worker(s).

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { ThumbtackConfig } from './config/config';
 import type { Route } from './config/route-types';
 import type { Logger } from './core/logger';
+import { ConnectionGrowthPolicy } from './core/young-generation';
 import { GripSigner, parseKeySpec, parseVerifyKeySpec, verifyGripSig, type VerifyKey } from './grip/grip-sig';
 import { ChannelIndex } from './hold/channel-index';
 import { deliverNow, fanOut } from './hold/fanout';
@@ -40,6 +41,8 @@ export interface WorkerOptions {
   history?: HistoryReader;
   /** This worker's number (the cluster worker id; 0 for the in-process worker): a label of its metrics. */
   workerId?: number;
+  /** Let the young generation grow only while few client connections are open (core/young-generation.ts). */
+  steerYoungGeneration?: boolean;
 }
 
 /**
@@ -115,6 +118,12 @@ export class Worker {
       backendObserver: (req, outcome, ms) => this.monitor.backendObserver(req, outcome, ms),
     };
     this.proxy = new ProxyServer(ctx, opts.routes);
+    if (opts.steerYoungGeneration) {
+      const policy = new ConnectionGrowthPolicy((growing, connections) =>
+        logger.debug(`young generation: ${growing ? 'may grow again' : 'stops growing'} at ${connections} client connections`),
+      );
+      this.proxy.connections.onCountChanged = policy.connectionsChanged;
+    }
     this.websockets = new WebSocketGateway(ctx, this.proxy, { allowCompression: config.allowCompression });
     this.monitor = new WorkerMonitor({ workerId: opts.workerId ?? 0, prefix: config.prometheusPrefix, hold: this.hold, sessions: () => this.websockets.registry.values() });
     this.proxy.setUpgradeHandler((req, socket, head) => this.websockets.onUpgrade(req, socket, head));

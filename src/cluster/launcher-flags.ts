@@ -6,10 +6,11 @@
  * A larger young generation: V8 lets each semi-space grow to 16 MB by default, and at that size, under
  * a steady stream of requests, ~2 MB of each scavenge's survivors were promoted and died in the old
  * generation, which then needed a mark-compact every few hundred ms. With 64 MB what survives a scavenge
- * is the requests in flight, and mark-compacts are rare (docs/PERFORMANCE.md, ninth pass). The price is
- * memory: once grown, up to ~96 MB more than V8's default, in the one process that serves clients when
- * `workers=1`. A supervisor of worker processes stops its young generation at V8's default instead
- * (young-generation-cap.ts), and the workers keep their own cap (worker-exec-argv.ts).
+ * is the requests in flight, and mark-compacts are rare (docs/PERFORMANCE.md, ninth pass). Worker
+ * processes inherit the flags. The price is memory, once grown: up to ~96 MB more than V8's default in
+ * each process that serves clients. So each of them lets it grow only while it has few client
+ * connections open (a process holding connections gains nothing from it), and a supervisor of worker
+ * processes stops it at V8's default (core/young-generation.ts).
  */
 
 /** The launcher's semi-space size, in MB. */

@@ -6,7 +6,6 @@ import type { Logger } from '../core/logger';
 import type { MonitorReply, MonitorRequest } from '../metrics/worker-source';
 import type { StatsEvents } from '../stats/stats-events';
 import { AppliedTracker } from './applied-tracker';
-import { workerExecArgv } from './worker-exec-argv';
 import { WORKER_SETUP_ENV, type FromWorker, type ToWorker, type WorkerSetup } from './messages';
 import { replayStats } from './stats-forwarder';
 
@@ -82,7 +81,9 @@ export class WorkerPool {
     if (!existsSync(entry)) throw new Error(`worker entry point ${entry} is missing: run npm run build`);
     // Read by node:cluster at its first setupPrimary and fixed from then on (one supervisor per process).
     cluster.schedulingPolicy = this.setup.config.workerAccept === 'kernel' ? cluster.SCHED_NONE : cluster.SCHED_RR;
-    cluster.setupPrimary({ exec: entry, args: [], silent: false, execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS) });
+    // Workers run with the supervisor's Node flags (node:cluster's default), the launcher's young generation
+    // included: each worker lets it grow only while it has few client connections (core/young-generation.ts).
+    cluster.setupPrimary({ exec: entry, args: [], silent: false });
     const ready = Array.from({ length: this.count }, () => this.fork());
     const ports = await Promise.all(ready);
     this.ports = ports[0] ?? [];

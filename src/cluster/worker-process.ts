@@ -40,6 +40,7 @@ async function runWorker(): Promise<void> {
     maxQueuedBytes: setup.maxQueuedBytes,
     stats,
     workerId,
+    steerYoungGeneration: true,
   });
   let stopping = false;
   const stop = async (): Promise<void> => {

@@ -9,7 +9,7 @@ import type { Logger } from '../core/logger';
 
 const REJECTED = Symbol('thumbtack.rejected');
 const OWNER = Symbol('thumbtack.connections');
-type MarkedSocket = Duplex & { [REJECTED]?: true; [OWNER]?: Set<Socket> };
+type MarkedSocket = Duplex & { [REJECTED]?: true; [OWNER]?: ClientConnections };
 
 /** Milliseconds a refused socket is kept to let its 503 reach the client before it is destroyed. */
 export const REFUSED_LINGER_MS = 1000;
@@ -27,9 +27,9 @@ function destroySocket(socket: Socket): void {
   socket.destroy();
 }
 
-// Shared 'close' listener: the socket finds its set through a back-reference (no closure per connection).
+// Shared 'close' listener: the socket finds its owner through a back-reference (no closure per connection).
 function onSocketClose(this: Socket): void {
-  (this as MarkedSocket)[OWNER]?.delete(this);
+  (this as MarkedSocket)[OWNER]?.removed(this);
 }
 
 /** Whether the socket was refused over `client_maxconn` (its requests must be ignored: it got its 503). */
@@ -43,6 +43,8 @@ export class ClientConnections {
   refused = 0;
   private refusedSinceWarn = 0;
   private lastWarnAt = 0;
+  /** Told the count after every change (the young-generation policy, core/young-generation.ts). */
+  onCountChanged?: (count: number) => void;
 
   constructor(
     /** `client_maxconn`: sockets open at once. */
@@ -65,9 +67,15 @@ export class ClientConnections {
       return;
     }
     this.sockets.add(socket);
-    (socket as MarkedSocket)[OWNER] = this.sockets;
+    (socket as MarkedSocket)[OWNER] = this;
     socket.on('close', onSocketClose); // shared and idempotent: no `once` wrapper per socket
+    this.onCountChanged?.(this.sockets.size);
   };
+
+  /** A client socket closed. */
+  removed(socket: Socket): void {
+    if (this.sockets.delete(socket)) this.onCountChanged?.(this.sockets.size);
+  }
 
   /** Every client socket open now. */
   all(): Iterable<Socket> {

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAUNCHER_NODE_FLAGS } from '../../../src/cluster/launcher-flags';
-import { WORKER_SEMI_SPACE_MB } from '../../../src/cluster/worker-exec-argv';
-import { SUPERVISOR_SEMI_SPACE_MB } from '../../../src/cluster/young-generation-cap';
-import { request, startBackend, type Backend } from '../../helpers/harness';
+import { GROWTH_RESUMES_AT_CONNECTIONS, GROWTH_STOPS_AT_CONNECTIONS, SUPERVISOR_SEMI_SPACE_MB } from '../../../src/core/young-generation';
+import { request, startBackend, until, type Backend } from '../../helpers/harness';
 import { childrenOf, freePort, ROOT, startChild, waitForPort, type Child } from '../../helpers/processes';
 
 /** A process's command line, one argument per entry. */
@@ -60,14 +60,14 @@ describe('the thumbtack launcher', () => {
     await child.stop();
   });
 
-  it('gives worker processes their own young-generation cap, not the launcher’s', async () => {
+  it('gives worker processes the launcher’s flags', async () => {
     const { child } = await start(2, join(ROOT, 'bin', 'thumbtack.js'), []);
     const workers = childrenOf(child.proc.pid as number);
     expect(workers).toHaveLength(2);
     for (const pid of workers) {
       const argv = commandLine(pid);
-      expect(argv).toContain(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
-      for (const flag of LAUNCHER_NODE_FLAGS) expect(argv).not.toContain(flag);
+      for (const flag of LAUNCHER_NODE_FLAGS) expect(argv).toContain(flag);
+      expect(argv.filter((a) => a.includes('semi-space'))).toEqual([...LAUNCHER_NODE_FLAGS]);
     }
     expect(child.output()).not.toMatch(HINT);
     await child.stop();
@@ -84,6 +84,40 @@ describe('the thumbtack launcher', () => {
     const plain = await start(2, process.execPath, ['bin/thumbtack.js'], ['--loglevel', '3']);
     expect(single.child.output()).not.toMatch(SUPERVISOR_CAP);
     expect(plain.child.output()).not.toMatch(SUPERVISOR_CAP);
+    // Worker processes take the launcher's flags too: without them, the hint.
+    expect(plain.child.output()).toMatch(HINT);
     await Promise.all([single.child.stop(), plain.child.stop()]);
+  });
+
+  /** Opens `n` raw client connections to the port (no request: an open socket is what is counted). */
+  async function openSockets(port: number, n: number): Promise<net.Socket[]> {
+    const sockets: net.Socket[] = [];
+    for (let i = 0; i < n; i++) {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      sockets.push(socket);
+    }
+    await Promise.all(sockets.map((s) => new Promise((ok) => (s.readyState === 'open' ? ok(null) : s.once('connect', ok)))));
+    return sockets;
+  }
+
+  it('stops growing the young generation at 1,000 open client connections and lets it grow again at 500', async () => {
+    const { child, port } = await start(1, join(ROOT, 'bin', 'thumbtack.js'), [], ['--loglevel', '3']);
+    const sockets = await openSockets(port, GROWTH_STOPS_AT_CONNECTIONS);
+    await child.waitForOutput(/young generation: stops growing at 1000 client connections/, 10000);
+    for (const s of sockets.splice(0, GROWTH_STOPS_AT_CONNECTIONS - GROWTH_RESUMES_AT_CONNECTIONS)) s.destroy();
+    await child.waitForOutput(/young generation: may grow again at 500 client connections/, 10000);
+    for (const s of sockets) s.destroy();
+    await child.stop();
+  });
+
+  it('does the same in each worker process', async () => {
+    const { child, port } = await start(2, join(ROOT, 'bin', 'thumbtack.js'), [], ['--loglevel', '3']);
+    // Round-robin: each of the two workers gets about half.
+    const sockets = await openSockets(port, 2 * GROWTH_STOPS_AT_CONNECTIONS + 400);
+    await until(() => (child.output().match(/young generation: stops growing at 1000 client connections/g) ?? []).length === 2, 10000, 'both workers');
+    for (const s of sockets) s.destroy();
+    await until(() => (child.output().match(/young generation: may grow again at 500 client connections/g) ?? []).length === 2, 10000, 'both workers again');
+    await child.stop();
   });
 });
