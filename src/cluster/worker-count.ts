@@ -21,14 +21,21 @@ export function openFilesLimit(limitsText?: string): number | undefined {
 }
 
 /**
+ * Room left in each worker's open files when the files limit decides the worker count: node:cluster's
+ * round-robin is not exactly even (see `workerMaxconn`), and with 11 workers for 200,000 connections,
+ * each allowed 19,000, a worker got its 19,001st connection in 1 of 11 runs and refused 636 with 503.
+ */
+export const FILES_HEADROOM = 1.1;
+
+/**
  * How many workers to run: `workers` when set; otherwise one per core, and more when `client_maxconn`
  * client connections (each also needs a backend-side file while being forwarded) would not fit in one
- * process's open-files limit.
+ * process's open-files limit with FILES_HEADROOM to spare.
  */
 export function resolveWorkerCount(config: Pick<ThumbtackConfig, 'workers' | 'clientMaxconn'>, cores = availableParallelism(), filesLimit = openFilesLimit()): number {
   if (config.workers > 0) return config.workers;
   if (filesLimit === undefined || filesLimit <= RESERVED_FILES) return cores;
-  const perWorker = filesLimit - RESERVED_FILES;
+  const perWorker = (filesLimit - RESERVED_FILES) / FILES_HEADROOM;
   return Math.max(cores, Math.ceil(config.clientMaxconn / perWorker));
 }
 

@@ -1,4 +1,4 @@
-import { openFilesLimit, resolveWorkerCount, workerMaxconn } from '../../../src/cluster/worker-count';
+import { FILES_HEADROOM, openFilesLimit, resolveWorkerCount, workerMaxconn } from '../../../src/cluster/worker-count';
 import { replayStats, StatsForwarder } from '../../../src/cluster/stats-forwarder';
 import type { StatsEvent } from '../../../src/cluster/messages';
 import type { StatsEvents } from '../../../src/stats/stats-events';
@@ -10,9 +10,13 @@ describe('resolveWorkerCount', () => {
   it('defaults to one per core when client_maxconn fits one process', () => {
     expect(resolveWorkerCount({ workers: 0, clientMaxconn: 10000 }, 2, 20000)).toBe(2);
   });
-  it('adds workers when client_maxconn needs more open files than one process may have', () => {
+  it('adds workers when client_maxconn needs more open files than one process may have, with 10 % to spare', () => {
+    expect(FILES_HEADROOM).toBe(1.1);
     expect(resolveWorkerCount({ workers: 0, clientMaxconn: 50000 }, 2, 20000)).toBe(3);
-    expect(resolveWorkerCount({ workers: 0, clientMaxconn: 200000 }, 2, 20000)).toBe(11);
+    // 19,000 files per worker, 17,273 with the headroom: 201,000 needs 12 (11 would leave 4 % to spare).
+    expect(resolveWorkerCount({ workers: 0, clientMaxconn: 201000 }, 2, 20000)).toBe(12);
+    expect(resolveWorkerCount({ workers: 0, clientMaxconn: 17272 }, 1, 20000)).toBe(1);
+    expect(resolveWorkerCount({ workers: 0, clientMaxconn: 17274 }, 1, 20000)).toBe(2);
   });
   it('falls back to one per core when the limit is unknown', () => {
     expect(resolveWorkerCount({ workers: 0, clientMaxconn: 1e6 }, 4, 0)).toBe(4);
