@@ -22,11 +22,15 @@ export const SUPERVISOR_SEMI_SPACE_MB = 16;
 /** V8's growth factor (its default for `--semi-space-growth-factor`). */
 export const V8_GROWTH_FACTOR = 2;
 
-/** Open client connections at which a serving process stops growing its young generation. */
-export const GROWTH_STOPS_AT_CONNECTIONS = 1000;
+/**
+ * Open client connections at which a serving process stops growing its young generation. Below it, the
+ * held connections' survivors can still grow it a step or two: 15,000 idle streams over 3 workers cost
+ * 7.7–7.9 KB each with 1,000 here, 6.1 with 250 (docs/PERFORMANCE.md, tenth pass).
+ */
+export const GROWTH_STOPS_AT_CONNECTIONS = 250;
 
 /** Open client connections at or under which it may grow again (half of the above: no flapping). */
-export const GROWTH_RESUMES_AT_CONNECTIONS = 500;
+export const GROWTH_RESUMES_AT_CONNECTIONS = 125;
 
 function setGrowthFactor(factor: number): void {
   setFlagsFromString(`--semi-space-growth-factor=${factor}`);

@@ -13,6 +13,8 @@ function commandLine(pid: number): string[] {
 }
 
 const HINT = /V8's default young generation/;
+const STOPS = new RegExp(`young generation: stops growing at ${GROWTH_STOPS_AT_CONNECTIONS} client connections`);
+const RESUMES = new RegExp(`young generation: may grow again at ${GROWTH_RESUMES_AT_CONNECTIONS} client connections`);
 const SUPERVISOR_CAP = new RegExp(`grows to ${SUPERVISOR_SEMI_SPACE_MB} MB semi-spaces at most in the supervisor`);
 
 /** `bin/thumbtack.js` run as a command: its first line's Node flags, and what workers get instead. */
@@ -101,21 +103,21 @@ describe('the thumbtack launcher', () => {
     return sockets;
   }
 
-  it('stops growing the young generation at 1,000 open client connections and lets it grow again at 500', async () => {
+  it('stops growing the young generation at 250 open client connections and lets it grow again at 125', async () => {
     const { child, port } = await start(1, join(ROOT, 'bin', 'thumbtack.js'), [], ['--loglevel', '3']);
     const sockets = await openSockets(port, GROWTH_STOPS_AT_CONNECTIONS);
-    await child.waitForOutput(/young generation: stops growing at 1000 client connections/, 10000);
+    await child.waitForOutput(STOPS, 10000);
     for (const s of sockets.splice(0, GROWTH_STOPS_AT_CONNECTIONS - GROWTH_RESUMES_AT_CONNECTIONS)) s.destroy();
-    await child.waitForOutput(/young generation: may grow again at 500 client connections/, 10000);
+    await child.waitForOutput(RESUMES, 10000);
     for (const s of sockets) s.destroy();
     await child.stop();
   });
 
   it('does the same in each worker process', async () => {
     const { child, port } = await start(2, join(ROOT, 'bin', 'thumbtack.js'), [], ['--loglevel', '3']);
-    const stops = (): number => (child.output().match(/young generation: stops growing at 1000 client connections/g) ?? []).length;
+    const stops = (): number => (child.output().match(new RegExp(STOPS.source, 'g')) ?? []).length;
     // node:cluster gives each connection to whichever worker is free, about half each but not exactly
-    // (less so on a busy machine): open connections in batches until both workers have reached 1,000.
+    // (less so on a busy machine): open connections in batches until both workers have reached the threshold.
     const sockets: net.Socket[] = [];
     while (stops() < 2 && sockets.length < 8 * GROWTH_STOPS_AT_CONNECTIONS) {
       sockets.push(...(await openSockets(port, GROWTH_STOPS_AT_CONNECTIONS / 2)));
@@ -123,7 +125,7 @@ describe('the thumbtack launcher', () => {
     }
     expect(stops()).toBe(2);
     for (const s of sockets) s.destroy();
-    await until(() => (child.output().match(/young generation: may grow again at 500 client connections/g) ?? []).length === 2, 10000, 'both workers again');
+    await until(() => (child.output().match(new RegExp(RESUMES.source, 'g')) ?? []).length === 2, 10000, 'both workers again');
     await child.stop();
   });
 });

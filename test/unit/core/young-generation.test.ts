@@ -65,16 +65,16 @@ describe('ConnectionGrowthPolicy', () => {
     expect(policy.allowsGrowth).toBe(false);
   });
 
-  it('by default stops at 1,000 open connections and resumes at 500', () => {
-    expect([GROWTH_STOPS_AT_CONNECTIONS, GROWTH_RESUMES_AT_CONNECTIONS]).toEqual([1000, 500]);
+  it('by default stops at 250 open connections and resumes at 125', () => {
+    expect([GROWTH_STOPS_AT_CONNECTIONS, GROWTH_RESUMES_AT_CONNECTIONS]).toEqual([250, 125]);
     const factors: number[] = [];
     const policy = new ConnectionGrowthPolicy(undefined, undefined, undefined, (f) => factors.push(f));
-    policy.connectionsChanged(999);
+    policy.connectionsChanged(249);
     expect(factors).toEqual([]);
-    policy.connectionsChanged(1000);
-    policy.connectionsChanged(501);
+    policy.connectionsChanged(250);
+    policy.connectionsChanged(126);
     expect(factors).toEqual([1]);
-    policy.connectionsChanged(500);
+    policy.connectionsChanged(125);
     expect(factors).toEqual([1, V8_GROWTH_FACTOR]);
   });
 });
