@@ -54,12 +54,13 @@ export function reachedCap(bytes: number, capMb: number): boolean {
  * function that stops watching.
  */
 export function capYoungGeneration(capMb: number): () => void {
-  if (reachedCap(youngGenerationBytes(getHeapSpaceStatistics()), capMb)) {
+  const atCap = (): boolean => reachedCap(youngGenerationBytes(getHeapSpaceStatistics()), capMb);
+  if (atCap()) {
     setGrowthFactor(1);
     return () => undefined;
   }
   const observer = new PerformanceObserver(() => {
-    if (!reachedCap(youngGenerationBytes(getHeapSpaceStatistics()), capMb)) return;
+    if (!atCap()) return;
     setGrowthFactor(1);
     observer.disconnect();
   });
