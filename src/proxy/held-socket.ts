@@ -61,6 +61,21 @@ function onClientEnd(this: Socket): void {
   this.destroy();
 }
 
+/**
+ * Node's own `end` listener on every socket (`net`'s `onReadableStreamEnd`), which only acts when the
+ * socket does not allow half-open connections. Client sockets do (Node's HTTP server and the lean front
+ * accept with `allowHalfOpen`), so on a held one it does nothing; without it the socket's `end` event holds
+ * `onClientEnd` alone instead of an array of two (64 bytes per held connection).
+ */
+const NODE_END_LISTENER = 'onReadableStreamEnd';
+
+function dropNodeEndListener(socket: Socket): void {
+  if (!socket.allowHalfOpen) return;
+  for (const fn of socket.listeners('end') as Array<(...args: unknown[]) => void>) {
+    if (fn.name === NODE_END_LISTENER) socket.removeListener('end', fn);
+  }
+}
+
 function ignoreData(): void {
   // Bytes after the held request (a pipelined request, a stray newline): a held stream never answers them.
 }
@@ -125,6 +140,7 @@ export function detachHeldSocket(res: ServerResponse): { socket: Socket; stream:
   socket.setTimeout(0);
   socket._peername = undefined; // read again (one system call) if anything asks
   socket.on('error', onSocketError);
+  dropNodeEndListener(socket);
   socket.on('end', onClientEnd);
   socket.on('data', ignoreData);
   return { socket, stream: new RawClientStream(socket, chunked) };

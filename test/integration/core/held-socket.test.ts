@@ -184,6 +184,20 @@ describe('detachHeldSocket', () => {
     expect(held.out?.destroyed).toBe(true);
   });
 
+  it("keeps one `end` listener on a held socket, its own (Node's does nothing with allowHalfOpen): no listener array", async () => {
+    const client = rawClient(srv.port, 'GET /s HTTP/1.1\r\nHost: x\r\n\r\n');
+    const held = await srv.next();
+    try {
+      expect(held.socket.allowHalfOpen).toBe(true);
+      expect(held.socket.listeners('end').map((f) => f.name)).toEqual(['onClientEnd']);
+      // EventEmitter keeps a lone listener as the function itself; two or more take an array.
+      const events = (held.socket as net.Socket & { _events: Record<string, unknown> })._events;
+      expect(typeof events.end).toBe('function');
+    } finally {
+      client.socket.destroy();
+    }
+  });
+
   it('treats a client half-close as gone (the held socket is destroyed)', async () => {
     const client = rawClient(srv.port, 'GET /s HTTP/1.1\r\nHost: x\r\n\r\n');
     const held = await srv.next();
