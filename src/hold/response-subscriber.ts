@@ -67,6 +67,10 @@ const LONG_POLL_UPDATE_KEY = '';
 export class ResponseSubscriber implements Subscriber, UpdateTarget {
   readonly kind = 'response';
   readonly channels: readonly string[];
+
+  get channelCount(): number {
+    return this.channels.length;
+  }
   private timerKey = -1;
   private done = false;
   private waiting = false;

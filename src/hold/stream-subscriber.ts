@@ -43,8 +43,8 @@ type State = 'holding' | 'waiting' | 'fetching' | 'closed';
  */
 export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
   readonly kind = 'stream';
+  /** The channels held, by full name (their names are its keys: no separate list is kept per connection). */
   private held: ReadonlyMap<string, HeldChannel>;
-  private channelList: string[];
   private meta: Record<string, string>;
   private keepAlive?: KeepAlive;
   private link?: NextLink;
@@ -81,7 +81,6 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     readonly clientOut: ClientStream,
   ) {
     this.held = compactMap(opts.channels);
-    this.channelList = [...opts.channels.keys()];
     this.meta = opts.meta;
     this.keepAlive = opts.keepAlive;
     this.link = opts.link;
@@ -95,7 +94,11 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
   }
 
   get channels(): readonly string[] {
-    return this.channelList;
+    return [...this.held.keys()];
+  }
+
+  get channelCount(): number {
+    return this.held.size;
   }
 
   get route(): string {
@@ -120,7 +123,7 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     }
     this.counted = true;
     this.ctx.counters.held.stream++;
-    for (const channel of this.channelList) this.ctx.index.add(channel, this);
+    for (const channel of this.held.keys()) this.ctx.index.add(channel, this);
     if (!this.holdMode) {
       // An unheld response with a next link: follow the link right away.
       this.state = 'fetching';
@@ -189,7 +192,7 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     this.state = 'closed';
     if (this.counted) this.ctx.counters.held.stream--;
     if (reason === 'slow') this.ctx.counters.closedSlow++;
-    for (const channel of this.channelList) this.ctx.index.remove(channel, this);
+    for (const channel of this.held.keys()) this.ctx.index.remove(channel, this);
     this.slots.clearAll();
     this.ctx.reliable.updates.remove(this);
     this.abortFetch?.();
@@ -387,7 +390,6 @@ export class StreamSubscriber implements Subscriber, UpdateTarget, LinkSink {
     const r = replaceChannels(this.held, next, this.implicit);
     for (const channel of r.removed) this.ctx.index.remove(channel, this);
     this.held = compactMap(r.channels);
-    this.channelList = [...r.channels.keys()];
     for (const channel of r.added) this.ctx.index.add(channel, this);
     this.meta = instruction.meta;
     this.keepAlive = instruction.keepAlive;

@@ -12,8 +12,10 @@ export type CloseReason = 'timeout' | 'slow' | 'gone' | 'shutdown' | 'done' | 'e
 /** A held client connection registered on channels of the worker's channel index. */
 export interface Subscriber {
   readonly kind: 'response' | 'stream' | 'websocket';
-  /** Full channel names (route prefix included). */
+  /** Full channel names (route prefix included); may be built on each read. */
   readonly channels: readonly string[];
+  /** How many channels it holds (`channels.length`, without building the list). */
+  readonly channelCount: number;
   deliver(item: PublishItem): DeliveryOutcome;
   /** Called by the worker's single timer wheel when this subscriber's timer expires. */
   onTimer(): void;

@@ -51,7 +51,7 @@ function eachHttpSubscriber(index: ChannelIndex, visit: (sub: Subscriber) => boo
     for (const sub of set) {
       if (sub.kind === 'websocket') continue;
       // Most connections hold one channel: only those on several need the seen-set.
-      if (sub.channels.length > 1) {
+      if (sub.channelCount > 1) {
         if (seen.has(sub)) continue;
         seen.add(sub);
       }

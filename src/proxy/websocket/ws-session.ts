@@ -115,6 +115,10 @@ export class WsSession implements Subscriber, BackendOwner {
     return this.subs.channels;
   }
 
+  get channelCount(): number {
+    return this.subs.channelCount;
+  }
+
   /** Bytes the client socket has not taken yet. */
   get queuedBytes(): number {
     return this.ws?.bufferedAmount ?? 0;

@@ -41,6 +41,10 @@ export class WsSubscriptions {
     return [...this.byChannel.keys()];
   }
 
+  get channelCount(): number {
+    return this.byChannel.size;
+  }
+
   filtersOf(channel: string): readonly string[] {
     return this.byChannel.get(channel)?.filters ?? [];
   }

@@ -131,6 +131,16 @@ describe('Prometheus metrics', () => {
     expect((await request(`${metricsUrl}/favicon.ico`)).status).toBe(404);
   });
 
+  it('lists a stream held on two channels once, with both channels', async () => {
+    const stream = await openStream(`${proxy.url}/sse?ch=metrics-two-a,metrics-two-b`);
+    streams.push(stream);
+    await subscribed(proxy, 'metrics-two-a');
+    await subscribed(proxy, 'metrics-two-b');
+    const snap = JSON.parse((await request(`${metricsUrl}/dashboard/snapshot`)).text) as { held: Array<{ transport: string; channels: string[] }> };
+    const rows = snap.held.filter((r) => r.channels.some((c) => c.startsWith('metrics-two-')));
+    expect(rows.map((r) => [r.transport, [...r.channels].sort()])).toEqual([['http-stream', ['metrics-two-a', 'metrics-two-b']]]);
+  });
+
   it('lists held connections in the snapshot and closes one by id', async () => {
     const stream = await openStream(`${proxy.url}/sse?ch=metrics-close`);
     streams.push(stream);

@@ -136,7 +136,7 @@ describe('ChannelSubscriptions', () => {
     subs.attach(index);
     const sub = (kind: Subscriber['kind']): Subscriber & { updates: string[] } => {
       const updates: string[] = [];
-      return { kind, channels: [], updates, deliver: () => 'sent', onTimer: () => undefined, close: () => undefined, update: (p) => updates.push(p) };
+      return { kind, channels: [], channelCount: 0, updates, deliver: () => 'sent', onTimer: () => undefined, close: () => undefined, update: (p) => updates.push(p) };
     };
     return { clock, log, subs, index, sub };
   }

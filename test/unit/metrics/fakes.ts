@@ -16,6 +16,9 @@ export class FakeSubscriber implements Subscriber {
     readonly route?: string,
     readonly queuedBytes?: number,
   ) {}
+  get channelCount(): number {
+    return this.channels.length;
+  }
   deliver(): 'sent' {
     return 'sent';
   }

@@ -11,6 +11,7 @@ function setup(count = 3): { clock: ManualClock; scheduler: Scheduler<Subscriber
   const owner: Subscriber = {
     kind: 'websocket',
     channels: [],
+    channelCount: 0,
     deliver: () => 'ignored',
     close: () => undefined,
     onTimer: () => fired.push([clock.now(), slots.expire()]),
@@ -89,6 +90,7 @@ describe('TimerSlots', () => {
     const owner: Subscriber = {
       kind: 'websocket',
       channels: [],
+      channelCount: 0,
       deliver: () => 'ignored',
       close: () => undefined,
       onTimer: () => {

@@ -8,7 +8,7 @@ function setup(fixed: string[] = [], max = 3): { subs: WsSubscriptions; index: C
   const index = new ChannelIndex(() => undefined);
   // Only the index and the counters are used by WsSubscriptions.
   const hold = { index, counters: newHoldCounters() } as unknown as HoldContext;
-  const owner: Subscriber = { kind: 'websocket', channels: [], deliver: () => 'sent', onTimer: () => undefined, close: () => undefined };
+  const owner: Subscriber = { kind: 'websocket', channels: [], channelCount: 0, deliver: () => 'sent', onTimer: () => undefined, close: () => undefined };
   return { subs: new WsSubscriptions(hold, owner, 'p-', max, fixed), index, hold, owner };
 }
 
