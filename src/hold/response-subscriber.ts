@@ -67,10 +67,6 @@ const LONG_POLL_UPDATE_KEY = '';
 export class ResponseSubscriber implements Subscriber, UpdateTarget {
   readonly kind = 'response';
   readonly channels: readonly string[];
-
-  get channelCount(): number {
-    return this.channels.length;
-  }
   private timerKey = -1;
   private done = false;
   private waiting = false;
@@ -83,6 +79,10 @@ export class ResponseSubscriber implements Subscriber, UpdateTarget {
     private readonly opts: LongPollOptions,
   ) {
     this.channels = [...opts.channels.keys()];
+  }
+
+  get channelCount(): number {
+    return this.channels.length;
   }
 
   get route(): string | undefined {
