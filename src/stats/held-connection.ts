@@ -3,14 +3,8 @@ import type { XffRule } from '../config/config';
 import type { ClientRequestInfo } from '../proxy/client-request';
 import type { StatsEvents } from './stats-events';
 
+/** On a held endpoint: its stats id (the id alone: a record per connection would cost 40 bytes). */
 const CONN = Symbol('thumbtack.heldConnection');
-
-interface HeldConnection {
-  id: string;
-  stats: StatsEvents;
-  /** `connEnded` was reported. */
-  ended?: boolean;
-}
 
 /**
  * What a held connection's life is tied to: its `ServerResponse`, or its socket once a stream has taken the
@@ -18,14 +12,25 @@ interface HeldConnection {
  */
 export type HeldEndpoint = EventEmitter & { readonly destroyed: boolean };
 
-type TrackedResponse = HeldEndpoint & { [CONN]?: HeldConnection };
+type TrackedResponse = HeldEndpoint & { [CONN]?: string };
 
-/** Shared listener: no closure per held connection. */
-function onHeldClose(this: TrackedResponse): void {
-  const held = this[CONN];
-  if (!held || held.ended) return;
-  held.ended = true;
-  held.stats.connEnded(held.id);
+/**
+ * The `close` listener that reports a held connection's end to `stats`: one per stats sink (a worker has
+ * one), shared by all its connections, so that each connection keeps only its id. `close` comes once per
+ * endpoint, and a second `connEnded` would be ignored anyway.
+ */
+const closeListeners = new WeakMap<StatsEvents, (this: TrackedResponse) => void>();
+
+function closeListenerFor(stats: StatsEvents): (this: TrackedResponse) => void {
+  let listener = closeListeners.get(stats);
+  if (listener === undefined) {
+    listener = function onHeldClose(this: TrackedResponse): void {
+      const id = this[CONN];
+      if (id !== undefined) stats.connEnded(id);
+    };
+    closeListeners.set(stats, listener);
+  }
+  return listener;
 }
 
 /**
@@ -60,12 +65,12 @@ export function trackHeldConnection(
     ssl: info.isTls,
     route: info.route.explicitId ? info.route.id : undefined,
   });
-  tracked[CONN] = { id, stats };
-  // `on`, not `once`: a shared listener without a wrapper per connection (it runs once, see `ended`).
-  res.on('close', onHeldClose);
+  tracked[CONN] = id;
+  // `on`, not `once`: a shared listener without a wrapper per connection.
+  res.on('close', closeListenerFor(stats));
 }
 
 /** The stats id of a held connection, if it has one. */
 export function heldConnectionId(res: HeldEndpoint): string | undefined {
-  return (res as TrackedResponse)[CONN]?.id;
+  return (res as TrackedResponse)[CONN];
 }
