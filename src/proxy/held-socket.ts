@@ -69,11 +69,15 @@ function onClientEnd(this: Socket): void {
  */
 const NODE_END_LISTENER = 'onReadableStreamEnd';
 
-function dropNodeEndListener(socket: Socket): void {
-  if (!socket.allowHalfOpen) return;
-  for (const fn of socket.listeners('end') as Array<(...args: unknown[]) => void>) {
-    if (fn.name === NODE_END_LISTENER) socket.removeListener('end', fn);
-  }
+type Listener = (...args: unknown[]) => void;
+
+function isNodeEndListener(fn: Listener): boolean {
+  return fn.name === NODE_END_LISTENER;
+}
+
+/** Removes the socket's `event` listeners that `matches` picks (Node's own are known by name only). */
+function removeListeners(socket: Socket, event: string, matches: (fn: Listener) => boolean): void {
+  for (const fn of socket.listeners(event) as Listener[]) if (matches(fn)) socket.removeListener(event, fn);
 }
 
 function ignoreData(): void {
@@ -84,7 +88,7 @@ function onSocketError(this: Socket): void {
   // A reset or a broken pipe: the socket closes, and `close` ends the stream.
 }
 
-function serverListener(fn: (...args: unknown[]) => void): boolean {
+function serverListener(fn: Listener): boolean {
   const name = fn.name.startsWith('bound ') ? fn.name.slice(6) : fn.name;
   return SERVER_LISTENERS.has(name);
 }
@@ -110,9 +114,7 @@ function releaseServerState(res: ServerState): void {
 function releaseFromNodeServer(socket: ParsedSocket, req: IncomingMessage): boolean {
   const freeParser = httpCommon.freeParser;
   if (!socket.parser || typeof freeParser !== 'function') return false;
-  for (const event of SOCKET_EVENTS) {
-    for (const fn of socket.listeners(event) as Array<(...args: unknown[]) => void>) if (serverListener(fn)) socket.removeListener(event, fn);
-  }
+  for (const event of SOCKET_EVENTS) removeListeners(socket, event, serverListener);
   freeParser(socket.parser, req, socket);
   // Back to the plain methods. Assigned, not deleted: a deleted property turns the socket into a
   // dictionary-mode object, about 1.6 KB more per connection.
@@ -140,7 +142,7 @@ export function detachHeldSocket(res: ServerResponse): { socket: Socket; stream:
   socket.setTimeout(0);
   socket._peername = undefined; // read again (one system call) if anything asks
   socket.on('error', onSocketError);
-  dropNodeEndListener(socket);
+  if (socket.allowHalfOpen) removeListeners(socket, 'end', isNodeEndListener);
   socket.on('end', onClientEnd);
   socket.on('data', ignoreData);
   return { socket, stream: new RawClientStream(socket, chunked) };
