@@ -66,7 +66,6 @@ const LONG_POLL_UPDATE_KEY = '';
  */
 export class ResponseSubscriber implements Subscriber, UpdateTarget {
   readonly kind = 'response';
-  readonly channels: readonly string[];
   private timerKey = -1;
   private done = false;
   private waiting = false;
@@ -77,12 +76,15 @@ export class ResponseSubscriber implements Subscriber, UpdateTarget {
     private readonly res: ServerResponse,
     private readonly owner: LongPollOwner,
     private readonly opts: LongPollOptions,
-  ) {
-    this.channels = [...opts.channels.keys()];
+  ) {}
+
+  /** Full channel names: the keys of `opts.channels` (not kept a second time per held connection). */
+  get channels(): readonly string[] {
+    return [...this.opts.channels.keys()];
   }
 
   get channelCount(): number {
-    return this.channels.length;
+    return this.opts.channels.size;
   }
 
   get route(): string | undefined {
@@ -111,7 +113,7 @@ export class ResponseSubscriber implements Subscriber, UpdateTarget {
     }
     this.registered = true;
     this.ctx.counters.held.response++;
-    for (const channel of this.channels) this.ctx.index.add(channel, this);
+    for (const channel of this.opts.channels.keys()) this.ctx.index.add(channel, this);
     this.timerKey = this.ctx.scheduler.schedule(this.opts.timeoutSec * 1000, this);
     if (pending.item !== undefined) this.deliver(pending.item);
   }
@@ -257,7 +259,7 @@ export class ResponseSubscriber implements Subscriber, UpdateTarget {
     if (!this.registered) return;
     this.registered = false;
     this.ctx.counters.held.response--;
-    for (const channel of this.channels) this.ctx.index.remove(channel, this);
+    for (const channel of this.opts.channels.keys()) this.ctx.index.remove(channel, this);
     if (this.timerKey >= 0) this.ctx.scheduler.cancel(this.timerKey);
     this.timerKey = -1;
   }
