@@ -115,7 +115,8 @@ describe('the thumbtack launcher', () => {
 
   it('does the same in each worker process', async () => {
     const { child, port } = await start(2, join(ROOT, 'bin', 'thumbtack.js'), [], ['--loglevel', '3']);
-    const stops = (): number => (child.output().match(new RegExp(STOPS.source, 'g')) ?? []).length;
+    const count = (line: RegExp): number => (child.output().match(new RegExp(line.source, 'g')) ?? []).length;
+    const stops = (): number => count(STOPS);
     // node:cluster gives each connection to whichever worker is free, about half each but not exactly
     // (less so on a busy machine): open connections in batches until both workers have reached the threshold.
     const sockets: net.Socket[] = [];
@@ -125,7 +126,7 @@ describe('the thumbtack launcher', () => {
     }
     expect(stops()).toBe(2);
     for (const s of sockets) s.destroy();
-    await until(() => (child.output().match(new RegExp(RESUMES.source, 'g')) ?? []).length === 2, 10000, 'both workers again');
+    await until(() => count(RESUMES) === 2, 10000, 'both workers again');
     await child.stop();
   });
 });
