@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zmq from 'zeromq';
@@ -133,6 +134,50 @@ async function heldAndAnnounced(httpPort: number, channel: string, announced: ()
   }
 }
 
+/** The Host of the extra route to an origin of our own (see `proxiedAndAnswered`). */
+const ORIGIN_WARMUP_HOST = 'thumbtack-origin-warmup.invalid';
+/** What that origin answers, so that only a response that came from it counts. */
+const ORIGIN_WARMUP_BODY = 'warm origin';
+
+/** A loopback HTTP server that answers every request with 200 and `ORIGIN_WARMUP_BODY`; `close` may be called again. */
+async function startWarmupOrigin(): Promise<{ port: number; close(): void }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.end(ORIGIN_WARMUP_BODY);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  let closed = false;
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      if (closed) return;
+      closed = true;
+      server.close();
+      server.closeAllConnections();
+    },
+  };
+}
+
+/**
+ * Sends one request through Pushpin to the warm-up origin (through its zurl) and resolves true when the
+ * origin's answer came back within `ms`, false otherwise.
+ */
+function proxiedAndAnswered(httpPort: number, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let received = '';
+    const socket = net.connect(httpPort, '127.0.0.1', () =>
+      socket.write(`GET /warm HTTP/1.1\r\nHost: ${ORIGIN_WARMUP_HOST}\r\nConnection: close\r\n\r\n`),
+    );
+    const timer = setTimeout(() => socket.destroy(), ms);
+    socket.on('data', (d: Buffer) => (received += d.toString()));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(received.startsWith('HTTP/1.1 200') && received.endsWith(ORIGIN_WARMUP_BODY));
+    });
+  });
+}
+
 /**
  * Starts Pushpin with the given route lines. Fails (throws) with a clear message when Pushpin is not
  * installed. Resolves once the client port and the HTTP publish port accept connections and the stats
@@ -151,8 +196,13 @@ export async function startPushpin(routes: readonly string[]): Promise<PushpinIn
   const dir = mkdtempSync(join(tmpdir(), 'thumbtack-conformance-'));
   mkdirSync(join(dir, 'run'));
   mkdirSync(join(dir, 'log'));
-  // One more route, for a host no test uses: Pushpin's built-in test target, to warm up the hold path.
-  writeFileSync(join(dir, 'routes'), [...routes, `${WARMUP_HOST} test`].join('\n') + '\n');
+  // Two more routes, for hosts no test uses: Pushpin's built-in test target, to warm up the hold path, and
+  // an origin of our own, to warm up the proxied path (through zurl).
+  const origin = await startWarmupOrigin();
+  writeFileSync(
+    join(dir, 'routes'),
+    [...routes, `${WARMUP_HOST} test`, `${ORIGIN_WARMUP_HOST} 127.0.0.1:${origin.port}`].join('\n') + '\n',
+  );
   const { httpPort, portOffset } = await choosePorts();
   const confFile = join(dir, 'pushpin.conf');
   writeFileSync(confFile, pushpinConfig(readFileSync(PUSHPIN_CONF, 'utf8'), { dir, httpPort, portOffset }));
@@ -180,8 +230,16 @@ export async function startPushpin(routes: readonly string[]): Promise<PushpinIn
       return '';
     }
   };
-  const logs = (): string =>
-    `--- pushpin runner\n${output}\n--- pushpin-proxy.log\n${readLog('pushpin-proxy.log')}\n--- pushpin-handler.log\n${readLog('pushpin-handler.log')}`;
+  /** The runner's output and every log Pushpin's services wrote (proxy, handler, zurl, connection manager). */
+  const logs = (): string => {
+    let names: string[] = [];
+    try {
+      names = readdirSync(join(dir, 'log')).sort();
+    } catch {
+      /* no log dir yet */
+    }
+    return [`--- pushpin runner\n${output}`, ...names.map((name) => `--- ${name}\n${readLog(name)}`)].join('\n');
+  };
 
   const subscriptions = new Set<string>();
   const waiters: Array<() => void> = [];
@@ -221,6 +279,7 @@ export async function startPushpin(routes: readonly string[]): Promise<PushpinIn
     if (closed) return;
     closed = true;
     process.off('exit', onExit);
+    origin.close();
     stats.close();
     await stopProcesses();
     rmSync(dir, { recursive: true, force: true });
@@ -266,6 +325,15 @@ export async function startPushpin(routes: readonly string[]): Promise<PushpinIn
       if (await heldAndAnnounced(httpPort, channel, () => subscriptions.has(channel), 3000)) break;
       if (Date.now() - start > 60_000) throw new Error('Pushpin never announced a held stream on its stats socket');
     }
+    // Nor does a hold path that works make a proxied path that works: the test target is answered inside
+    // Pushpin, while a route to an origin goes through zurl, a process of its own. CI once saw the first
+    // proxied requests after start answered 502 or "Error while proxying to origin", or not at all. Send
+    // requests to our own origin until one comes back with its answer.
+    while (!(await proxiedAndAnswered(httpPort, 3000))) {
+      if (Date.now() - start > 60_000) throw new Error('Pushpin never answered a proxied request with its origin\'s response');
+      await sleep(50);
+    }
+    origin.close();
     return {
       url: `http://127.0.0.1:${httpPort}`,
       publishUrl: `http://127.0.0.1:${publishPort}`,
