@@ -1,9 +1,10 @@
 /**
- * `node dist/tools/bench/heap-held.js [--n 10000] [--out DIR]`: where a held idle SSE connection's heap goes,
- * in one command. Starts the bench backend and Thumbtack (`workers=1`, under `--heapsnapshot-signal=SIGUSR2`),
- * takes a heap snapshot, opens N idle SSE connections over 100 channels with the bench's load generator,
- * takes a second one, and prints `heap-summary`'s per-connection difference of the two. The snapshots stay in
- * DIR (default: a new temp folder).
+ * `node dist/tools/bench/heap-held.js [--n 10000] [--ws] [--out DIR]`: where a held idle SSE connection's
+ * heap goes, in one command (with `--ws`: a WebSocket-over-HTTP session's, as the `ws` scenario opens them).
+ * Starts the bench backend and Thumbtack (`workers=1`, under `--heapsnapshot-signal=SIGUSR2`), takes a heap
+ * snapshot, opens N idle connections over 100 channels with the bench's load generator, takes a second one,
+ * and prints `heap-summary`'s per-connection difference of the two. The snapshots stay in DIR (default: a new
+ * temp folder).
  */
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { Fleet } from './fleet';
 import { runHeapSummary } from './heap-summary';
 import { sleep } from './scenario-kit';
 import { startBackend, startTarget, type Backend, type Target } from './targets';
+import { WS_PATH_PREFIX } from './ws-events';
 
 const DEFAULT_N = 10_000;
 const CHANNELS = 100;
@@ -59,13 +61,15 @@ async function snapshot(pid: number, dir: string): Promise<string> {
 async function main(argv: readonly string[]): Promise<number> {
   let n = DEFAULT_N;
   let out: string | undefined;
+  let ws = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--n') {
       const value = decodeInt('--n', argv[++i], { min: 1, max: 19_000 });
       if (!value.ok) throw new Error(value.error.message);
       n = value.value;
-    } else if (argv[i] === '--out' && argv[i + 1] !== undefined) out = resolve(argv[++i] as string);
-    else throw new Error(`usage: heap-held [--n N (1..19000)] [--out DIR]; unexpected ${JSON.stringify(argv[i])}`);
+    } else if (argv[i] === '--ws') ws = true;
+    else if (argv[i] === '--out' && argv[i + 1] !== undefined) out = resolve(argv[++i] as string);
+    else throw new Error(`usage: heap-held [--n N (1..19000)] [--ws] [--out DIR]; unexpected ${JSON.stringify(argv[i])}`);
   }
   const dir = out ?? mkdtempSync(join(tmpdir(), 'thumbtack-heap-'));
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
@@ -74,17 +78,25 @@ async function main(argv: readonly string[]): Promise<number> {
   let fleet: Fleet | undefined;
   try {
     backend = await startBackend(0);
-    target = await startTarget('thumbtack', { backendPort: backend.port, logLevel: 2, pushpinLimits: 'raised', workers: 1, heapSnapshotDir: dir });
+    target = await startTarget('thumbtack', {
+      backendPort: backend.port,
+      logLevel: 2,
+      pushpinLimits: 'raised',
+      workers: 1,
+      heapSnapshotDir: dir,
+      overHttp: ws,
+    });
     const pid = target.pids[0] as number;
     fleet = await Fleet.start(1);
     await sleep(1000);
     const first = await snapshot(pid, dir);
     const opened = await fleet.openStreams({
+      kind: ws ? 'ws' : 'sse',
       port: target.proxyPort,
       hostHeader: '127.0.0.1',
       count: n,
       channels: CHANNELS,
-      pathPrefix: '/stream/',
+      pathPrefix: ws ? WS_PATH_PREFIX : '/stream/',
       channelPrefix: 'h',
       maxPending: 100,
       deadlineMs: 180_000,
@@ -92,7 +104,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (opened.established !== n) throw new Error(`opened ${opened.established} of ${n} streams (${opened.failed} failed)`);
     await sleep(1000);
     const second = await snapshot(pid, dir);
-    process.stderr.write(`heap-held: ${n} idle SSE streams over ${CHANNELS} channels; snapshots in ${dir}\n`);
+    process.stderr.write(`heap-held: ${n} idle ${ws ? 'WebSocket-over-HTTP sessions' : 'SSE streams'} over ${CHANNELS} channels; snapshots in ${dir}\n`);
     return runHeapSummary([first, second, '--n', String(n)], processIo());
   } finally {
     await fleet?.stop();
