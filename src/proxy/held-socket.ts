@@ -80,6 +80,11 @@ function removeListeners(socket: Socket, event: string, matches: (fn: Listener) 
   for (const fn of socket.listeners(event) as Listener[]) if (matches(fn)) socket.removeListener(event, fn);
 }
 
+/** Removes Node's own `end` listener from a client socket that allows half-open connections (it does nothing there). */
+export function dropNodeEndListener(socket: Socket): void {
+  if (socket.allowHalfOpen) removeListeners(socket, 'end', isNodeEndListener);
+}
+
 function ignoreData(): void {
   // Bytes after the held request (a pipelined request, a stray newline): a held stream never answers them.
 }
@@ -142,7 +147,7 @@ export function detachHeldSocket(res: ServerResponse): { socket: Socket; stream:
   socket.setTimeout(0);
   socket._peername = undefined; // read again (one system call) if anything asks
   socket.on('error', onSocketError);
-  if (socket.allowHalfOpen) removeListeners(socket, 'end', isNodeEndListener);
+  dropNodeEndListener(socket);
   socket.on('end', onClientEnd);
   socket.on('data', ignoreData);
   return { socket, stream: new RawClientStream(socket, chunked) };

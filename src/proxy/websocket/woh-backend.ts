@@ -3,7 +3,7 @@
  * time per connection, each carrying the events that happened since the previous one, through the same
  * keep-alive pools as HTTP requests.
  */
-import type { RouteTarget } from '../../config/route-types';
+import type { Route, RouteTarget } from '../../config/route-types';
 import { GRIP_FEATURE } from '../../grip/grip-sig';
 import {
   decodeClosePayload,
@@ -47,6 +47,13 @@ const EVENT_OF: Record<WsFrameKind, WsEventType> = { text: 'TEXT', binary: 'BINA
 const KIND_OF: Record<string, WsFrameKind | undefined> = { TEXT: 'text', BINARY: 'binary', PING: 'ping', PONG: 'pong' };
 const EMPTY = Buffer.alloc(0);
 
+type Queued = { kind: WsFrameKind; data: Buffer };
+// Shared empty lists for the many sessions that have nothing queued, no meta and no early events: a held
+// session keeps no arrays of its own until it needs them. Frozen, so a push onto a shared one throws.
+const NO_QUEUE: Queued[] = Object.freeze([]) as unknown as Queued[];
+const NO_META: Array<[string, string]> = Object.freeze([]) as unknown as Array<[string, string]>;
+const NO_EVENTS: WsEvent[] = Object.freeze([]) as unknown as WsEvent[];
+
 interface Exchange {
   body: Buffer;
   /** The request carries our CLOSE. */
@@ -56,12 +63,19 @@ interface Exchange {
 export class WohBackend implements WsBackend {
   private owner?: BackendOwner;
   private state: 'connecting' | 'connected' | 'done' = 'connecting';
-  private readonly base: Array<[string, string]>;
+  /**
+   * The client's headers forwarded with every request, flat (name, value, name, value, …): one array per
+   * session instead of one per header, since a session keeps them as long as it is open.
+   */
+  private readonly base: string[];
   private readonly path: string;
-  private meta: Array<[string, string]> = [];
+  private readonly route: Route;
+  /** The client is a trusted upstream GRIP proxy (it does the GRIP work; no Grip-Sig of ours). */
+  private readonly trusted: boolean;
+  private meta: Array<[string, string]> = NO_META;
   /** Seconds, or -1 when keep-alive requests are off. */
   private keepAliveSec = -1;
-  private queue: Array<{ kind: WsFrameKind; data: Buffer }> = [];
+  private queue: Queued[] = NO_QUEUE;
   private queuedBytes = 0;
   private paused = false;
   /** A request is in flight or waiting to be retried. */
@@ -77,11 +91,12 @@ export class WohBackend implements WsBackend {
   private closeSent = false;
   private peerClosing = false;
   /** Events that came after OPEN in the handshake answer, reported on attach. */
-  private initial: WsEvent[] = [];
+  private initial: WsEvent[] = NO_EVENTS;
 
+  /** Keeps of `info` only what later requests need, not the handshake request's own record. */
   constructor(
     private readonly ctx: WsContext,
-    private readonly info: ClientRequestInfo,
+    info: ClientRequestInfo,
     private readonly target: RouteTarget,
     readonly cid: string,
   ) {
@@ -96,8 +111,10 @@ export class WohBackend implements WsBackend {
       cdnLoop: s.cdnLoop,
       origHeadersPrefix: info.route.origHeaders ? 'eb9bf0f5-' : undefined,
     });
-    this.base = wohForwardedHeaders(forwarded);
+    this.base = wohForwardedHeaders(forwarded).flat();
     this.path = backendPath(info.route, info.url);
+    this.route = info.route;
+    this.trusted = info.trusted === true;
   }
 
   /** Sends `OPEN` and reads the backend's answer. */
@@ -118,7 +135,7 @@ export class WohBackend implements WsBackend {
     if (events.length > 0 && events[0]?.type !== 'OPEN') {
       return { kind: 'fail', connectFailure: false, detail: `OPEN reply starts with ${events[0]?.type ?? ''}, not OPEN` };
     }
-    this.initial = events.slice(1);
+    this.initial = events.length > 1 ? events.slice(1) : NO_EVENTS;
     this.state = 'connected';
     return {
       kind: 'accept',
@@ -132,13 +149,14 @@ export class WohBackend implements WsBackend {
   attach(owner: BackendOwner): void {
     this.owner = owner;
     const initial = this.initial;
-    this.initial = [];
+    this.initial = NO_EVENTS;
     if (this.state !== 'connected') return;
     if (this.handleEvents(initial, false)) this.next();
   }
 
   send(kind: WsFrameKind, data: Buffer): void {
     if (this.state !== 'connected' || this.disconnecting || this.closeCode !== undefined) return;
+    if (this.queue === NO_QUEUE) this.queue = [];
     this.queue.push({ kind, data });
     this.queuedBytes += data.length;
     if (this.queuedBytes >= WOH_REQUEST_CONTENT_MAX && !this.paused) {
@@ -158,7 +176,7 @@ export class WohBackend implements WsBackend {
   disconnect(): void {
     if (this.state === 'done' || this.disconnecting) return;
     this.disconnecting = true;
-    this.queue = [];
+    this.queue = NO_QUEUE;
     if (this.state === 'connected' && !this.busy) this.update();
   }
 
@@ -206,7 +224,7 @@ export class WohBackend implements WsBackend {
       const max = this.target.oneEvent ? 1 : Infinity;
       let bytes = 0;
       while (this.queue.length > 0 && bytes < WOH_REQUEST_CONTENT_MAX && events.length < max) {
-        const m = this.queue.shift() as { kind: WsFrameKind; data: Buffer };
+        const m = this.queue.shift() as Queued;
         bytes += m.data.length;
         // Ping and pong carry content only when there is some, as Pushpin writes them.
         const bare = (m.kind === 'ping' || m.kind === 'pong') && m.data.length === 0;
@@ -322,16 +340,18 @@ export class WohBackend implements WsBackend {
   private readHeaders(headers: Array<[string, string]>): void {
     const ka = parseKeepAliveInterval(headers, this.ctx.limits.minKeepAliveIntervalSec);
     if (ka !== undefined) this.keepAliveSec = ka ?? -1;
-    this.meta = applySetMeta(this.meta, headers);
+    const meta = applySetMeta(this.meta, headers);
+    this.meta = meta.length > 0 ? meta : NO_META;
   }
 
   private async request(body: Buffer): Promise<Response | Failure> {
-    const route = this.info.route;
-    const headers: Array<[string, string]> = [...this.base];
+    const route = this.route;
+    const headers: Array<[string, string]> = [];
+    for (let i = 0; i + 1 < this.base.length; i += 2) headers.push([this.base[i] as string, this.base[i + 1] as string]);
     if (!route.noGrip) {
       headers.push(['Sec-WebSocket-Extensions', 'grip']);
       // A trusted upstream proxy's own Grip-Sig is in the forwarded headers; it does the GRIP work.
-      if (!this.info.trusted) headers.push(['Grip-Sig', await this.ctx.proxy.gripSig(route)], ['Grip-Feature', GRIP_FEATURE]);
+      if (!this.trusted) headers.push(['Grip-Sig', await this.ctx.proxy.gripSig(route)], ['Grip-Feature', GRIP_FEATURE]);
     }
     headers.push(
       ['Accept', WS_EVENTS_CONTENT_TYPE],
@@ -361,7 +381,7 @@ export class WohBackend implements WsBackend {
   private finish(): void {
     this.state = 'done';
     this.busy = false;
-    this.queue = [];
+    this.queue = NO_QUEUE;
     this.owner?.clearBackendTimer('keep-alive');
     this.owner?.clearBackendTimer('retry');
   }

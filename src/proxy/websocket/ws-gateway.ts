@@ -13,6 +13,7 @@ import type { RouteTarget } from '../../config/route-types';
 import { firstHeaderValue } from '../../grip/header-params';
 import type { ClientRequestInfo } from '../client-request';
 import { sendComplete, sendTextError } from '../client-writer';
+import { dropNodeEndListener } from '../held-socket';
 import type { ProxyContext } from '../proxy-context';
 import type { ProxyServer } from '../proxy-server';
 import { openPassthrough } from './passthrough-backend';
@@ -55,6 +56,18 @@ function ignoreSocketError(): void {
 }
 function endSocketAfterResponse(this: ServerResponse): void {
   this.socket?.end();
+}
+
+/**
+ * What the socket no longer needs once `ws` has it (~180 bytes per open WebSocket): the handshake's own
+ * error listener (`ws` has one now), Node's `end` listener that does nothing on a half-open socket (so
+ * `end` holds `ws`'s listener alone, not an array), and the peer address Node cached when the handshake
+ * read it (read again, one system call, if anything asks).
+ */
+function releaseUpgradedSocket(socket: Socket): void {
+  socket.off('error', ignoreSocketError);
+  dropNodeEndListener(socket);
+  (socket as Socket & { _peername?: unknown })._peername = undefined;
 }
 
 export class WebSocketGateway {
@@ -229,19 +242,12 @@ export class WebSocketGateway {
       grip = undefined;
     }
     req[PENDING] = { headers, protocol, backend: accepted };
-    const session = new WsSession(this.ctx, {
-      cid,
-      route: info.route,
-      backend: accepted.backend,
-      grip,
-      subs,
-      peerAddress: info.peerAddress,
-      isTls: info.isTls,
-    });
+    const session = new WsSession(this.ctx, { cid, route: info.route, backend: accepted.backend, grip, subs });
     // handleUpgrade runs synchronously here: either the callback runs, or wsClientError did the cleanup.
     this.server().handleUpgrade(req, socket, head, (ws: WebSocket) => {
       delete req[PENDING];
-      session.start(ws);
+      session.start(ws, { address: info.peerAddress, isTls: info.isTls });
+      releaseUpgradedSocket(socket);
     });
   }
 }

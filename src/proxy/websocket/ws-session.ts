@@ -57,7 +57,11 @@ export interface WsSessionOptions {
   grip?: GripExtension;
   /** Channels of the target's `sub=` (the route prefix is added, as for `subscribe`). */
   subs: readonly string[];
-  peerAddress: string;
+}
+
+/** The client's address, for the stats `conn` message (read once, when the session starts). */
+export interface WsPeer {
+  address: string;
   isTls: boolean;
 }
 
@@ -89,7 +93,6 @@ export class WsSession implements Subscriber, BackendOwner {
   private readonly routeInfo: Route;
   private readonly backend: WsBackend;
   private readonly grip: GripExtension | undefined;
-  private readonly peer: { address: string; isTls: boolean };
 
   constructor(
     private readonly ctx: WsContext,
@@ -100,7 +103,6 @@ export class WsSession implements Subscriber, BackendOwner {
     this.routeInfo = opts.route;
     this.backend = opts.backend;
     this.grip = opts.grip;
-    this.peer = { address: opts.peerAddress, isTls: opts.isTls };
     this.slots = new TimerSlots(ctx.proxy.hold.scheduler, this, SLOT_COUNT);
     this.subs = new WsSubscriptions(ctx.proxy.hold, this, opts.route.prefix, ctx.proxy.settings.connectionSubscriptionMax, opts.subs);
   }
@@ -125,7 +127,7 @@ export class WsSession implements Subscriber, BackendOwner {
   }
 
   /** Takes over the upgraded client socket; the backend starts reporting to this session. */
-  start(ws: WebSocket): void {
+  start(ws: WebSocket, peer: WsPeer): void {
     const client = ws as ClientSocket;
     this.ws = client;
     client[SESSION] = this;
@@ -138,7 +140,7 @@ export class WsSession implements Subscriber, BackendOwner {
     const hold = this.ctx.proxy.hold;
     hold.counters.held.websocket++;
     hold.stats?.requestReceived(this.route);
-    hold.stats?.connHeld({ id: this.cid, type: 'ws', peerAddress: this.peer.address, ssl: this.peer.isTls, route: this.route });
+    hold.stats?.connHeld({ id: this.cid, type: 'ws', peerAddress: peer.address, ssl: peer.isTls, route: this.route });
     this.subs.start();
     if (this.ctx.limits.pingIntervalMs > 0) this.slots.set(PING, this.ctx.limits.pingIntervalMs);
     this.backend.attach(this);

@@ -6,10 +6,15 @@ import type { PublishItem } from '../../publish/item-types';
 /** What the filters decided about one publish: its content, a skip, or an error (Pushpin's message). */
 export type FilterResult = { kind: 'send'; content: Buffer } | { kind: 'skip' } | { kind: 'error'; message: string; mismatch: boolean };
 
+/** The filters of the many subscriptions that have none: one shared list, not one per subscription. */
+const NO_FILTERS: readonly string[] = Object.freeze([]);
+/** The subscription meta of a connection that has set none. */
+const NO_META: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
+
 interface Subscription {
   /** The name as the backend gave it (before the route prefix). */
   name: string;
-  filters: string[];
+  filters: readonly string[];
 }
 
 /**
@@ -20,10 +25,8 @@ interface Subscription {
 export class WsSubscriptions {
   /** Full channel name (route prefix included) → subscription. */
   private readonly byChannel = new Map<string, Subscription>();
-  /** `sub=` channels (backend names): they cannot be unsubscribed. */
-  private readonly fixed: ReadonlySet<string>;
-  /** Subscription meta (`user` for `skip-self`, ...). */
-  readonly meta: Record<string, string> = Object.create(null) as Record<string, string>;
+  /** Subscription meta (`user` for `skip-self`, ...); its own object from the first `set-meta` on. */
+  private meta: Readonly<Record<string, string>> = NO_META;
 
   constructor(
     private readonly hold: HoldContext,
@@ -31,10 +34,12 @@ export class WsSubscriptions {
     private readonly prefix: string,
     /** `connection_subscription_max`. */
     private readonly max: number,
-    fixed: readonly string[],
-  ) {
-    this.fixed = new Set(fixed);
-  }
+    /**
+     * `sub=` channels (backend names): they cannot be unsubscribed. The route target's own list, shared by
+     * its connections (a few names at most, so a search is as quick as a set).
+     */
+    private readonly fixed: readonly string[],
+  ) {}
 
   /** Full channel names. */
   get channels(): string[] {
@@ -58,11 +63,11 @@ export class WsSubscriptions {
    * Subscribes to `name` (the route prefix is added); a repeated subscription replaces the filters.
    * Returns false when the connection is at its subscription limit (the subscription is ignored).
    */
-  subscribe(name: string, filters: string[]): boolean {
+  subscribe(name: string, filters: readonly string[]): boolean {
     const channel = this.prefix + name;
     const known = this.byChannel.has(channel);
     if (!known && this.byChannel.size >= this.max) return false;
-    this.byChannel.set(channel, { name, filters });
+    this.byChannel.set(channel, { name, filters: filters.length === 0 ? NO_FILTERS : filters });
     if (!known) this.hold.index.add(channel, this.owner);
     return true;
   }
@@ -70,13 +75,16 @@ export class WsSubscriptions {
   /** Unsubscribes from `name`, unless it is a `sub=` channel. */
   unsubscribe(name: string): void {
     const channel = this.prefix + name;
-    if (this.fixed.has(name) || !this.byChannel.delete(channel)) return;
+    if (this.fixed.includes(name) || !this.byChannel.delete(channel)) return;
     this.hold.index.remove(channel, this.owner);
   }
 
   setMeta(name: string, value: string | undefined): void {
-    if (value === undefined) delete this.meta[name];
-    else this.meta[name] = value;
+    if (value === undefined && !(name in this.meta)) return;
+    const meta: Record<string, string> = this.meta === NO_META ? (Object.create(null) as Record<string, string>) : this.meta;
+    if (value === undefined) delete meta[name];
+    else meta[name] = value;
+    this.meta = meta;
   }
 
   /** Leaves every channel. */

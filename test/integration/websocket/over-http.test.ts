@@ -1,3 +1,4 @@
+import type net from 'node:net';
 import * as zmq from 'zeromq';
 import { decodeTnetstring, encodeTnetstring } from '../../../src/core/tnetstring';
 import { verifyGripSig } from '../../../src/grip/grip-sig';
@@ -107,6 +108,40 @@ describe('WebSocket-over-HTTP', () => {
     expect(texts.map((r) => r.events)).toEqual([[['TEXT', 'echo:1']], [['TEXT', 'echo:2']]]);
     client.ws.close();
     await client.closed;
+  });
+
+  it("forwards the client's headers on every later request, not only on OPEN", async () => {
+    const from = backend.requests.length;
+    const client = await open(url('/ws/headers'), undefined, { headers: { 'X-Client': 'yes', 'X-Second': 'two' } });
+    const cid = await cidOf(from);
+    client.ws.send('echo:later');
+    expect((await client.next()).text).toBe('later');
+    const later = backend.of(cid).find((r) => r.events[0]?.[1] === 'echo:later') as WohRequest;
+    expect([later.headers['x-client'], later.headers['x-second'], later.headers['connection-id']]).toEqual(['yes', 'two', cid]);
+    expect(later.headers['sec-websocket-key']).toBeDefined();
+    client.ws.close();
+    await client.closed;
+  });
+
+  it("leaves the client socket to ws: no handshake error listener, ws's end listener alone, no cached peer", async () => {
+    const client = await open(url('/ws/socket'));
+    client.ws.send('sub:socket-check');
+    client.ws.send('echo:subscribed');
+    expect((await client.next()).text).toBe('subscribed');
+    const [session] = [...(proxy.thumbtack.worker.hold.index.get('socket-check') ?? [])];
+    const socket = (session as unknown as { ws: { _socket: net.Socket } }).ws._socket;
+    const events = (socket as net.Socket & { _events: Record<string, unknown> })._events;
+    expect(socket.listeners('error').map((f) => f.name)).not.toContain('ignoreSocketError');
+    expect(socket.listeners('end').map((f) => f.name)).toEqual(['socketOnEnd']);
+    // EventEmitter keeps a lone listener as the function itself; two or more take an array.
+    expect(typeof events.end).toBe('function');
+    expect((socket as net.Socket & { _peername?: unknown })._peername).toBeUndefined();
+    // The socket still works both ways, and still closes.
+    await publish(proxy.publishUrl, [{ channel: 'socket-check', formats: { 'ws-message': { content: 'still here' } } }]);
+    expect((await client.next()).text).toBe('still here');
+    client.ws.close();
+    await client.closed;
+    await until(() => socket.destroyed, 5000, 'the server side of the socket to close');
   });
 
   it('sends Set-Meta-* values back as Meta-* on every later request', async () => {

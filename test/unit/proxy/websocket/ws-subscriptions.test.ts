@@ -70,6 +70,32 @@ describe('WsSubscriptions', () => {
     expect(r.kind === 'error' && r.message).toMatch(/^filter error: build-id: /);
   });
 
+  it("keeps each connection's set-meta its own, and unsets on a connection that set none", () => {
+    const a = setup();
+    const b = setup();
+    b.subs.setMeta('user', undefined); // nothing set yet: a no-op, not a write to a shared record
+    a.subs.subscribe('room', ['skip-self']);
+    b.subs.subscribe('room', ['skip-self']);
+    a.subs.setMeta('user', 'carol');
+    const fromCarol = item('p-room', { sender: 'carol' });
+    expect(a.subs.filter(fromCarol, undefined, Buffer.from('x'))).toEqual({ kind: 'skip' });
+    expect(b.subs.filter(fromCarol, undefined, Buffer.from('x')).kind).toBe('send');
+    expect(setup().subs.filter(fromCarol, undefined, Buffer.from('x')).kind).toBe('send');
+  });
+
+  it('keeps the filters given to a subscription, and a sub= channel given in a shared list', () => {
+    const fixed = ['news'];
+    const { subs } = setup(fixed);
+    subs.start();
+    subs.subscribe('room', []);
+    subs.subscribe('feed', ['skip-self']);
+    expect(subs.filtersOf('p-room')).toEqual([]);
+    expect(subs.filtersOf('p-feed')).toEqual(['skip-self']);
+    subs.unsubscribe('news');
+    expect(subs.channels).toContain('p-news');
+    expect(fixed).toEqual(['news']);
+  });
+
   it('lets items of unknown channels through untouched', () => {
     const { subs } = setup();
     expect(subs.filter(item('other'), undefined, Buffer.from('y'))).toEqual({ kind: 'send', content: Buffer.from('y') });
