@@ -246,7 +246,7 @@ export class WebSocketGateway {
     // handleUpgrade runs synchronously here: either the callback runs, or wsClientError did the cleanup.
     this.server().handleUpgrade(req, socket, head, (ws: WebSocket) => {
       delete req[PENDING];
-      session.start(ws, { address: info.peerAddress, isTls: info.isTls });
+      session.start(ws, socket, { address: info.peerAddress, isTls: info.isTls });
       releaseUpgradedSocket(socket);
     });
   }

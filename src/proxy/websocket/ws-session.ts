@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
 import type { Route } from '../../config/route-types';
@@ -8,6 +9,7 @@ import type { CloseReason, DeliveryOutcome, Subscriber } from '../../hold/subscr
 import type { PublishItem } from '../../publish/item-types';
 import { TimerSlots } from '../../timers/timer-slots';
 import { closeCodeForClient, truncateCloseReason } from './close-codes';
+import { serverDataFrame } from './ws-frame';
 import { WsSubscriptions } from './ws-subscriptions';
 import type { BackendOwner, BackendTimer, WsBackend, WsContext, WsFrameKind } from './ws-types';
 
@@ -76,6 +78,12 @@ type Closer = 'none' | 'backend' | 'publish' | 'proxy';
 export class WsSession implements Subscriber, BackendOwner {
   readonly kind = 'websocket';
   private ws?: ClientSocket;
+  /**
+   * The client socket, when messages may be written to it as ready-made frames: no extension was negotiated
+   * (permessage-deflate compresses each connection's frames on its own). `ws` then writes its own frames
+   * (pings, pongs, close) at once too, never queued, so the two keep their order.
+   */
+  private frameSocket?: Socket;
   private readonly slots: TimerSlots<Subscriber>;
   private readonly subs: WsSubscriptions;
   private detached = false;
@@ -127,9 +135,10 @@ export class WsSession implements Subscriber, BackendOwner {
   }
 
   /** Takes over the upgraded client socket; the backend starts reporting to this session. */
-  start(ws: WebSocket, peer: WsPeer): void {
+  start(ws: WebSocket, socket: Socket, peer: WsPeer): void {
     const client = ws as ClientSocket;
     this.ws = client;
+    if (ws.extensions === '') this.frameSocket = socket;
     client[SESSION] = this;
     client.on('message', onMessage);
     client.on('ping', onPing);
@@ -276,8 +285,10 @@ export class WsSession implements Subscriber, BackendOwner {
   private sendToClient(kind: WsFrameKind, data: Buffer): DeliveryOutcome {
     const ws = this.ws;
     if (!ws || this.clientGone || ws.readyState !== 1) return 'closed';
-    if (kind === 'text' || kind === 'binary') ws.send(data, { binary: kind === 'binary' });
-    else if (data.length > 125) {
+    if (kind === 'text' || kind === 'binary') {
+      if (this.frameSocket !== undefined) this.frameSocket.write(serverDataFrame(kind, data));
+      else ws.send(data, { binary: kind === 'binary' });
+    } else if (data.length > 125) {
       this.ctx.proxy.logger.debug('dropping a ping/pong payload over 125 bytes', { cid: this.cid });
       return 'dropped';
     } else if (kind === 'ping') ws.ping(data);

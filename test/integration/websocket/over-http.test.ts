@@ -144,6 +144,33 @@ describe('WebSocket-over-HTTP', () => {
     await until(() => socket.destroyed, 5000, 'the server side of the socket to close');
   });
 
+  it('compresses published messages on a compressed connection, in their order', async () => {
+    const compressing = await startProxy({ routes: [`* 127.0.0.1:${backend.port},over_http`], config: { allowCompression: true } });
+    try {
+      const client = await open(wsUrl(compressing.url, '/ws/deflate'), undefined, { perMessageDeflate: true });
+      expect(client.ws.extensions).toContain('permessage-deflate');
+      client.ws.send('sub:deflate-order');
+      client.ws.send('echo:subscribed');
+      expect((await client.next()).text).toBe('subscribed');
+      const socket = (client.ws as unknown as { _socket: net.Socket })._socket;
+      const before = socket.bytesRead;
+      const big = 'a'.repeat(100_000);
+      // One publish request: the big item is compressed on zlib's thread while the small one comes next.
+      await publish(compressing.publishUrl, [
+        { channel: 'deflate-order', formats: { 'ws-message': { content: big } } },
+        { channel: 'deflate-order', formats: { 'ws-message': { content: 'small' } } },
+      ]);
+      expect((await client.next()).text).toBe(big);
+      expect((await client.next()).text).toBe('small');
+      // 100,000 bytes of one letter deflate to a few hundred: the messages went through ws's compression.
+      expect(socket.bytesRead - before).toBeLessThan(5_000);
+      client.ws.close();
+      await client.closed;
+    } finally {
+      await compressing.close();
+    }
+  });
+
   it('sends Set-Meta-* values back as Meta-* on every later request', async () => {
     const from = backend.requests.length;
     const client = await open(url('/ws/meta'));
