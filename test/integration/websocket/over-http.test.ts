@@ -3,7 +3,7 @@ import * as zmq from 'zeromq';
 import { decodeTnetstring, encodeTnetstring } from '../../../src/core/tnetstring';
 import { verifyGripSig } from '../../../src/grip/grip-sig';
 import { publish, request, startProxy, until, type RunningProxy } from '../../helpers/harness';
-import { connect, open, scripted, startWohBackend, wsUrl, type WohBackendServer, type WohRequest } from './ws-helpers';
+import { connect, open, openSubscribed, scripted, startWohBackend, wsUrl, type WohBackendServer, type WohRequest } from './ws-helpers';
 
 /** WebSocket-over-HTTP (`over_http` targets) with real `ws` clients and a scripted backend on loopback. */
 describe('WebSocket-over-HTTP', () => {
@@ -124,10 +124,7 @@ describe('WebSocket-over-HTTP', () => {
   });
 
   it("leaves the client socket to ws: no handshake error listener, ws's end listener alone, no cached peer", async () => {
-    const client = await open(url('/ws/socket'));
-    client.ws.send('sub:socket-check');
-    client.ws.send('echo:subscribed');
-    expect((await client.next()).text).toBe('subscribed');
+    const client = await openSubscribed(url('/ws/socket'), 'socket-check');
     const [session] = [...(proxy.thumbtack.worker.hold.index.get('socket-check') ?? [])];
     const socket = (session as unknown as { ws: { _socket: net.Socket } }).ws._socket;
     const events = (socket as net.Socket & { _events: Record<string, unknown> })._events;
@@ -147,11 +144,8 @@ describe('WebSocket-over-HTTP', () => {
   it('compresses published messages on a compressed connection, in their order', async () => {
     const compressing = await startProxy({ routes: [`* 127.0.0.1:${backend.port},over_http`], config: { allowCompression: true } });
     try {
-      const client = await open(wsUrl(compressing.url, '/ws/deflate'), undefined, { perMessageDeflate: true });
+      const client = await openSubscribed(wsUrl(compressing.url, '/ws/deflate'), 'deflate-order', { perMessageDeflate: true });
       expect(client.ws.extensions).toContain('permessage-deflate');
-      client.ws.send('sub:deflate-order');
-      client.ws.send('echo:subscribed');
-      expect((await client.next()).text).toBe('subscribed');
       const socket = (client.ws as unknown as { _socket: net.Socket })._socket;
       const before = socket.bytesRead;
       const big = 'a'.repeat(100_000);
@@ -191,10 +185,7 @@ describe('WebSocket-over-HTTP', () => {
   });
 
   it('subscribes on a control message, delivers publishes, and stops after unsubscribe', async () => {
-    const client = await open(url('/ws/sub'));
-    client.ws.send('sub:room1');
-    client.ws.send('echo:subscribed');
-    expect((await client.next()).text).toBe('subscribed');
+    const client = await openSubscribed(url('/ws/sub'), 'room1');
     await publish(proxy.publishUrl, [{ channel: 'room1', formats: { 'ws-message': { content: 'published text' } } }]);
     expect((await client.next()).text).toBe('published text');
     await publish(proxy.publishUrl, [{ channel: 'room1', formats: { 'ws-message': { 'content-bin': 'AAEC' } } }]);

@@ -157,6 +157,19 @@ export async function open(url: string, protocols?: string | string[], options?:
   return c;
 }
 
+/**
+ * Opens a client to a route served by `scripted` and subscribes it to `channel`: resolves once the backend's
+ * echo after the subscription came back (the subscribe control message is handled before it).
+ */
+export async function openSubscribed(url: string, channel: string, options?: WebSocket.ClientOptions): Promise<TestClient> {
+  const client = await open(url, undefined, options);
+  client.ws.send(`sub:${channel}`);
+  client.ws.send('echo:subscribed');
+  const reply = await client.next();
+  if (reply.text !== 'subscribed') throw new Error(`expected the echo after sub:${channel}, got ${JSON.stringify(reply.text)}`);
+  return client;
+}
+
 /** `ws://` form of an `http://` proxy URL. */
 export const wsUrl = (httpUrl: string, path: string): string => httpUrl.replace(/^http/, 'ws') + path;
 
