@@ -4,7 +4,7 @@
  * medians (min–max) per target and, for two targets, their ratio. Targets alternate run by run so that
  * other load on the machine falls on both alike. Usage: see `USAGE` in args.ts.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ExecFileSyncOptionsWithStringEncoding } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -44,9 +44,11 @@ function thumbtackVersion(dir: string): string {
   } catch {
     // not an exported tree
   }
+  // git's own complaint about a tree that is not a repository would only clutter the bench's log.
+  const quiet: ExecFileSyncOptionsWithStringEncoding = { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] };
   try {
-    const head = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', timeout: 5000 }).trim();
-    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no', 'src'], { encoding: 'utf8', timeout: 5000 }).trim();
+    const head = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], quiet).trim();
+    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no', 'src'], quiet).trim();
     return dirty ? `${head}+uncommitted` : head;
   } catch {
     return 'unknown';
