@@ -92,6 +92,8 @@ export class WohBackend implements WsBackend {
   private peerClosing = false;
   /** Events that came after OPEN in the handshake answer, reported on attach. */
   private initial: WsEvent[] = NO_EVENTS;
+  /** Ends this session's turn in the disconnect queue, while its DISCONNECT is waiting or in flight. */
+  private disconnectTurnDone?: () => void;
 
   /** Keeps of `info` only what later requests need, not the handshake request's own record. */
   constructor(
@@ -218,8 +220,17 @@ export class WohBackend implements WsBackend {
     let close = false;
     if (this.disconnecting) {
       if (this.disconnectSent) return;
-      events.push({ type: 'DISCONNECT' });
       this.disconnectSent = true;
+      // The client is gone and nobody waits for the answer: the request takes its turn with the other
+      // sessions' (clients that leave together would each open a backend connection at once).
+      this.busy = true;
+      const exchange = { body: encodeWsEvents([{ type: 'DISCONNECT' }]), close: false };
+      this.ctx.disconnects.run(`${this.target.host}:${this.target.port}`, (done) => {
+        this.disconnectTurnDone = done;
+        if (this.state === 'done') this.endDisconnectTurn();
+        else this.run(exchange);
+      });
+      return;
     } else {
       const max = this.target.oneEvent ? 1 : Infinity;
       let bytes = 0;
@@ -381,9 +392,16 @@ export class WohBackend implements WsBackend {
   private finish(): void {
     this.state = 'done';
     this.busy = false;
+    this.endDisconnectTurn();
     this.queue = NO_QUEUE;
     this.owner?.clearBackendTimer('keep-alive');
     this.owner?.clearBackendTimer('retry');
+  }
+
+  private endDisconnectTurn(): void {
+    const done = this.disconnectTurnDone;
+    this.disconnectTurnDone = undefined;
+    done?.();
   }
 
   private fail(detail: string): void {

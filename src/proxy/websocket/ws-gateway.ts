@@ -16,6 +16,7 @@ import { sendComplete, sendTextError } from '../client-writer';
 import { dropNodeEndListener } from '../held-socket';
 import type { ProxyContext } from '../proxy-context';
 import type { ProxyServer } from '../proxy-server';
+import { DisconnectQueue } from './disconnect-queue';
 import { openPassthrough } from './passthrough-backend';
 import { TestBackend, testChannels } from './test-backend';
 import { WohBackend } from './woh-backend';
@@ -84,7 +85,8 @@ export class WebSocketGateway {
     private readonly opts: WebSocketGatewayOptions = {},
   ) {
     this.limits = { ...DEFAULT_WS_LIMITS, ...opts.limits };
-    this.ctx = { proxy: proxyCtx, limits: this.limits, registry: this.registry };
+    const disconnects = new DisconnectQueue(() => this.limits.disconnectConcurrency);
+    this.ctx = { proxy: proxyCtx, limits: this.limits, registry: this.registry, disconnects };
   }
 
   /** Number of open client WebSockets. */

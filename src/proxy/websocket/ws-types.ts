@@ -2,6 +2,7 @@
 import type { GripExtension } from '../../grip/ws-extension';
 import { MIN_KEEP_ALIVE_INTERVAL_SEC } from '../../grip/ws-over-http-headers';
 import type { ProxyContext } from '../proxy-context';
+import { DISCONNECT_CONCURRENCY, type DisconnectQueue } from './disconnect-queue';
 import type { WsRegistry } from './ws-registry';
 
 /** What a WebSocket message or control frame is. */
@@ -20,6 +21,8 @@ export interface WsLimits {
   shutdownGraceMs: number;
   /** Seconds: smaller WebSocket-over-HTTP `Keep-Alive-Interval` values are raised to this (Pushpin: 20). */
   minKeepAliveIntervalSec: number;
+  /** WebSocket-over-HTTP `DISCONNECT` requests in flight per backend target (see disconnect-queue.ts). */
+  disconnectConcurrency: number;
 }
 
 export const DEFAULT_WS_LIMITS: WsLimits = {
@@ -27,6 +30,7 @@ export const DEFAULT_WS_LIMITS: WsLimits = {
   pingIntervalMs: 45_000,
   shutdownGraceMs: 1_000,
   minKeepAliveIntervalSec: MIN_KEEP_ALIVE_INTERVAL_SEC,
+  disconnectConcurrency: DISCONNECT_CONCURRENCY,
 };
 
 /** What every WebSocket session of one worker shares. */
@@ -34,6 +38,8 @@ export interface WsContext {
   proxy: ProxyContext;
   limits: WsLimits;
   registry: WsRegistry;
+  /** Paces the DISCONNECT requests of sessions whose clients left. */
+  disconnects: DisconnectQueue;
 }
 
 /** Deadlines a backend may set through its session (the session owns the one wheel entry). */

@@ -1,6 +1,6 @@
 import type { PublishItem } from '../../../src/publish/item-types';
 import { startProxy, subscribed, until, type RunningProxy } from '../../helpers/harness';
-import { open, scripted, startWohBackend, wsUrl, type WohBackendServer } from './ws-helpers';
+import { open, scripted, startWohBackend, wsUrl, type WohBackendServer, type WohRequest } from './ws-helpers';
 
 /** Liveness pings, message size, slow readers and shutdown, through the worker's timer wheel. */
 describe('WebSocket limits and liveness', () => {
@@ -77,6 +77,36 @@ describe('WebSocket limits and liveness', () => {
       expect((await client.closed).code).toBe(1006);
     } finally {
       await proxy.close();
+    }
+  });
+
+  it('paces the DISCONNECT requests of clients that leave together, and sends every one', async () => {
+    // A backend that takes 30 ms over each DISCONNECT, so the requests in flight can be counted.
+    let inFlight = 0;
+    let most = 0;
+    const slowFarewells = await startWohBackend((req) => {
+      if (req.events[0]?.[0] !== 'DISCONNECT') return scripted(req);
+      inFlight++;
+      most = Math.max(most, inFlight);
+      setTimeout(() => inFlight--, 30);
+      return { events: [], delayMs: 30 };
+    });
+    const proxy = await startProxy({ routes: [`* 127.0.0.1:${slowFarewells.port},over_http`] });
+    try {
+      proxy.thumbtack.worker.websockets.limits.disconnectConcurrency = 4;
+      const clients = await Promise.all(Array.from({ length: 40 }, (_, i) => open(wsUrl(proxy.url, `/leave/${i}`))));
+      const cids = new Set(slowFarewells.requests.filter((r) => r.events[0]?.[0] === 'OPEN').map((r) => r.cid));
+      expect(cids.size).toBe(40);
+      const connectionsBefore = slowFarewells.connections;
+      for (const c of clients) c.ws.terminate(); // no close handshake: each session sends DISCONNECT
+      const farewells = (): WohRequest[] => slowFarewells.requests.filter((r) => r.events[0]?.[0] === 'DISCONNECT');
+      await until(() => farewells().length === 40, 5000, 'a DISCONNECT for every client');
+      expect(new Set(farewells().map((r) => r.cid))).toEqual(cids);
+      expect(most).toBeLessThanOrEqual(4);
+      expect(slowFarewells.connections - connectionsBefore).toBeLessThanOrEqual(4);
+    } finally {
+      await proxy.close();
+      await slowFarewells.close();
     }
   });
 

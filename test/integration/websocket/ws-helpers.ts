@@ -28,6 +28,8 @@ export type WohHandler = (req: WohRequest) => WohReply;
 export interface WohBackendServer {
   port: number;
   requests: WohRequest[];
+  /** TCP connections the backend accepted so far. */
+  readonly connections: number;
   /** Requests of one connection. */
   of(cid: string): WohRequest[];
   /** Resolves with the first request (of any connection, from index `from`) matching `pred`. */
@@ -39,6 +41,7 @@ export interface WohBackendServer {
 export async function startWohBackend(handler: WohHandler, port = 0): Promise<WohBackendServer> {
   const requests: WohRequest[] = [];
   const waiters: Array<() => void> = [];
+  let connections = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -61,10 +64,14 @@ export async function startWohBackend(handler: WohHandler, port = 0): Promise<Wo
       else send();
     });
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
     requests,
+    get connections() {
+      return connections;
+    },
     of: (cid) => requests.filter((r) => r.cid === cid),
     waitFor: (pred, ms = 5000, from = 0) =>
       new Promise((ok, fail) => {
