@@ -135,6 +135,30 @@ export function openFileLimit(): string {
 }
 
 /**
+ * The machine's count of TCP connections opened so far (`ActiveOpens` of the `Tcp:` lines of a
+ * `/proc/net/snmp` text: a header line of names, then one of values), or undefined when it is not there.
+ */
+export function snmpTcpActiveOpens(snmpText: string): number | undefined {
+  const lines = snmpText.split('\n').filter((line) => line.startsWith('Tcp:'));
+  if (lines.length < 2) return undefined;
+  const names = (lines[0] as string).trim().split(/\s+/);
+  const values = (lines[1] as string).trim().split(/\s+/);
+  const at = names.indexOf('ActiveOpens');
+  if (at < 1 || values.length !== names.length) return undefined;
+  const value = Number(values[at]);
+  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** TCP connections this machine has opened so far (`/proc/net/snmp`), or undefined where it cannot tell. */
+export function tcpActiveOpens(): number | undefined {
+  try {
+    return snmpTcpActiveOpens(readFileSync('/proc/net/snmp', 'latin1'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Whether a `/proc/<pid>/status` text says the process has a handler for signal number `signo` (1..64): bit
  * `signo - 1` of the hexadecimal `SigCgt` mask. False when the line is missing or malformed.
  */

@@ -81,6 +81,10 @@ describe('tools/bench smoke run', () => {
     expect(summary.rss_per_conn_kb?.runs).toBe(1);
     // One OPEN per client; publishes do not reach the backend.
     expect(summary.backend_requests?.median).toBe(40);
+    // Then all 40 leave at once, and the backend hears of each (a DISCONNECT).
+    expect(summary.leave_notified_pct?.median).toBe(100);
+    expect(summary.leave_ms?.median).toBeGreaterThanOrEqual(0);
+    expect(summary.leave_backend_connects?.median).toBeGreaterThanOrEqual(0);
   });
 
   it('idle --gc runs Thumbtack with --expose-gc and does not end it with SIGUSR2', async () => {

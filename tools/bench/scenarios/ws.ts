@@ -3,15 +3,22 @@
  * websocket` handshakes) over C channels connect through the proxy to `/ws/<channel>`; the route carries
  * `over_http`, and the bench backend accepts each `OPEN` in GRIP mode with a `c:` subscribe to the channel.
  * Held like `idle` (established, failures, accept rate, RSS per connection, idle CPU), then M rounds each
- * publish one `ws-message` item per channel (stamped, as `fanout`) and wait for all N deliveries.
+ * publish one `ws-message` item per channel (stamped, as `fanout`) and wait for all N deliveries. Last, every
+ * client leaves at once: how many of them the backend heard of (WebSocket-over-HTTP sends a request when a
+ * client leaves), how long that took, and how many new TCP connections the machine opened meanwhile (the
+ * load generator opens none then: they are the proxy's to the backend).
  */
+import { performance } from 'node:perf_hooks';
 import type { BenchArgs } from '../args';
 import { DEFAULT_PENDING, procsFor, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
+import { tcpActiveOpens } from '../proc-stats';
 import { WS_PATH_PREFIX } from '../ws-events';
 import { openAndHold } from './hold-phase';
 import { publishRounds } from './publish-rounds';
 
 const DEFAULTS = { n: 5_000, channels: 100, rounds: 3, warmup: 1, holdS: 3, publishConnections: 4 };
+/** How long the backend may take to hear of every client that left. */
+const LEAVE_WAIT_MS = 10_000;
 
 function params(args: BenchArgs) {
   return {
@@ -44,8 +51,35 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   const end = await ctx.fleet.collect(false);
   // Publishes do not touch the backend: one request per client (its OPEN) is expected until the close.
   const backendRequests = (await ctx.backend.requests()) - requestsBefore;
+  const leave = await leaveAll(ctx, held.opened.established);
+  return { ...held.metrics, ...figures, dropped: end.closed, backend_requests: backendRequests, ...leave };
+}
+
+/**
+ * Every client leaves at once (the load generator drops its connections): leave_notified_pct of them reached
+ * the backend as a request within LEAVE_WAIT_MS, all of those by leave_ms, and leave_backend_connects new
+ * TCP connections were opened on the machine meanwhile (left out where /proc/net/snmp cannot be read).
+ */
+async function leaveAll(ctx: ScenarioContext, clients: number): Promise<RunMetrics> {
+  const before = await ctx.backend.requests();
+  const opensBefore = tcpActiveOpens();
+  const startedAt = performance.now();
   await ctx.fleet.closeAll();
-  return { ...held.metrics, ...figures, dropped: end.closed, backend_requests: backendRequests };
+  let heard = 0;
+  let lastAt = startedAt;
+  while (heard < clients && performance.now() - startedAt < LEAVE_WAIT_MS) {
+    await sleep(50);
+    const now = (await ctx.backend.requests()) - before;
+    if (now !== heard) lastAt = performance.now();
+    heard = now;
+  }
+  const opensAfter = tcpActiveOpens();
+  const metrics: RunMetrics = {
+    leave_notified_pct: clients > 0 ? (100 * Math.min(heard, clients)) / clients : 100,
+    leave_ms: lastAt - startedAt,
+  };
+  if (opensBefore !== undefined && opensAfter !== undefined) metrics.leave_backend_connects = opensAfter - opensBefore;
+  return metrics;
 }
 
 export const wsScenario: ScenarioDef = {
