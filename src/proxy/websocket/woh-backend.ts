@@ -92,8 +92,10 @@ export class WohBackend implements WsBackend {
   private peerClosing = false;
   /** Events that came after OPEN in the handshake answer, reported on attach. */
   private initial: WsEvent[] = NO_EVENTS;
-  /** Ends this session's turn in the disconnect queue, while its DISCONNECT is waiting or in flight. */
-  private disconnectTurnDone?: () => void;
+  /** The client is gone: requests from now on take turns with other such sessions' (disconnect-queue.ts). */
+  private clientLeft = false;
+  /** Ends this session's turn in the disconnect queue, while its request is waiting or in flight. */
+  private turnDone?: () => void;
 
   /** Keeps of `info` only what later requests need, not the handshake request's own record. */
   constructor(
@@ -168,8 +170,9 @@ export class WohBackend implements WsBackend {
     if (!this.busy) this.update();
   }
 
-  close(code?: number, reason?: string): void {
+  close(code?: number, reason?: string, clientGone = false): void {
     if (this.state !== 'connected' || this.disconnecting || this.closeCode !== undefined) return;
+    if (clientGone) this.clientLeft = true;
     this.closeCode = code ?? null;
     this.closeReason = reason ?? '';
     if (!this.busy) this.update();
@@ -178,6 +181,7 @@ export class WohBackend implements WsBackend {
   disconnect(): void {
     if (this.state === 'done' || this.disconnecting) return;
     this.disconnecting = true;
+    this.clientLeft = true;
     this.queue = NO_QUEUE;
     if (this.state === 'connected' && !this.busy) this.update();
   }
@@ -220,17 +224,8 @@ export class WohBackend implements WsBackend {
     let close = false;
     if (this.disconnecting) {
       if (this.disconnectSent) return;
+      events.push({ type: 'DISCONNECT' });
       this.disconnectSent = true;
-      // The client is gone and nobody waits for the answer: the request takes its turn with the other
-      // sessions' (clients that leave together would each open a backend connection at once).
-      this.busy = true;
-      const exchange = { body: encodeWsEvents([{ type: 'DISCONNECT' }]), close: false };
-      this.ctx.disconnects.run(`${this.target.host}:${this.target.port}`, (done) => {
-        this.disconnectTurnDone = done;
-        if (this.state === 'done') this.endDisconnectTurn();
-        else this.run(exchange);
-      });
-      return;
     } else {
       const max = this.target.oneEvent ? 1 : Infinity;
       let bytes = 0;
@@ -256,11 +251,31 @@ export class WohBackend implements WsBackend {
 
   private run(exchange: Exchange): void {
     this.busy = true;
+    if (!this.clientLeft) {
+      this.start(exchange);
+      return;
+    }
+    // The client is gone and nobody waits for the answer (a DISCONNECT, or the CLOSE after the client's own):
+    // the request takes its turn with other such sessions', since clients that leave together would each
+    // open a backend connection at once.
+    this.ctx.disconnects.run(`${this.target.host}:${this.target.port}`, (done) => {
+      this.turnDone = done;
+      if (this.state === 'done') this.endTurn();
+      else this.start(exchange);
+    });
+  }
+
+  private start(exchange: Exchange): void {
     this.exchange(exchange).catch((err: unknown) => this.fail(`websocket-over-http request failed: ${String(err)}`));
   }
 
   private async exchange(exchange: Exchange): Promise<void> {
-    const r = await this.request(exchange.body);
+    let r: Response | Failure;
+    try {
+      r = await this.request(exchange.body);
+    } finally {
+      this.endTurn();
+    }
     if (this.state === 'done') return;
     if (!r.ok) {
       if (r.connect && this.retries < WOH_RETRY_MAX && !this.disconnectSent) {
@@ -392,15 +407,15 @@ export class WohBackend implements WsBackend {
   private finish(): void {
     this.state = 'done';
     this.busy = false;
-    this.endDisconnectTurn();
+    this.endTurn();
     this.queue = NO_QUEUE;
     this.owner?.clearBackendTimer('keep-alive');
     this.owner?.clearBackendTimer('retry');
   }
 
-  private endDisconnectTurn(): void {
-    const done = this.disconnectTurnDone;
-    this.disconnectTurnDone = undefined;
+  private endTurn(): void {
+    const done = this.turnDone;
+    this.turnDone = undefined;
     done?.();
   }
 

@@ -179,8 +179,8 @@ export class WsSession implements Subscriber, BackendOwner {
     this.unregister();
     if (this.detached || this.closer === 'publish' || this.closer === 'proxy') return;
     if (code === 1006) this.backend.disconnect();
-    else if (code === 1005) this.backend.close();
-    else this.backend.close(code, reason);
+    else if (code === 1005) this.backend.close(undefined, undefined, true);
+    else this.backend.close(code, reason, true);
   }
 
   // ---- backend side (BackendOwner) ----

@@ -21,7 +21,7 @@ export interface WsLimits {
   shutdownGraceMs: number;
   /** Seconds: smaller WebSocket-over-HTTP `Keep-Alive-Interval` values are raised to this (Pushpin: 20). */
   minKeepAliveIntervalSec: number;
-  /** WebSocket-over-HTTP `DISCONNECT` requests in flight per backend target (see disconnect-queue.ts). */
+  /** WebSocket-over-HTTP requests of sessions whose clients left, in flight per backend target (disconnect-queue.ts). */
   disconnectConcurrency: number;
 }
 
@@ -65,8 +65,11 @@ export interface WsBackend {
   attach(owner: BackendOwner): void;
   /** A client message or control frame. */
   send(kind: WsFrameKind, data: Buffer): void;
-  /** Closes towards the backend: with the client's code and reason, or bare (detach, publish close). */
-  close(code?: number, reason?: string): void;
+  /**
+   * Closes towards the backend: with the client's code and reason, or bare (detach, publish close).
+   * `clientGone`: the client closed (its close frame is answered), so nobody waits for this.
+   */
+  close(code?: number, reason?: string, clientGone?: boolean): void;
   /** The client vanished without a close handshake. */
   disconnect(): void;
   /** WebSocket-over-HTTP: send a request now. Returns false when the backend cannot be refreshed. */

@@ -80,16 +80,19 @@ describe('WebSocket limits and liveness', () => {
     }
   });
 
-  it('paces the DISCONNECT requests of clients that leave together, and sends every one', async () => {
-    // A backend that takes 30 ms over each DISCONNECT, so the requests in flight can be counted.
+  it.each([
+    ['vanish (no close frame)', 'DISCONNECT'],
+    ['close cleanly', 'CLOSE'],
+  ])('paces the backend requests of clients that %s together, and sends every one (%s)', async (how, event) => {
+    // A backend that takes 30 ms over each request of a leaving client, so those in flight can be counted.
     let inFlight = 0;
     let most = 0;
     const slowFarewells = await startWohBackend((req) => {
-      if (req.events[0]?.[0] !== 'DISCONNECT') return scripted(req);
+      if (req.events[0]?.[0] !== event) return scripted(req);
       inFlight++;
       most = Math.max(most, inFlight);
       setTimeout(() => inFlight--, 30);
-      return { events: [], delayMs: 30 };
+      return { events: event === 'CLOSE' ? [{ type: 'CLOSE' }] : [], delayMs: 30 };
     });
     const proxy = await startProxy({ routes: [`* 127.0.0.1:${slowFarewells.port},over_http`] });
     try {
@@ -98,12 +101,16 @@ describe('WebSocket limits and liveness', () => {
       const cids = new Set(slowFarewells.requests.filter((r) => r.events[0]?.[0] === 'OPEN').map((r) => r.cid));
       expect(cids.size).toBe(40);
       const connectionsBefore = slowFarewells.connections;
-      for (const c of clients) c.ws.terminate(); // no close handshake: each session sends DISCONNECT
-      const farewells = (): WohRequest[] => slowFarewells.requests.filter((r) => r.events[0]?.[0] === 'DISCONNECT');
-      await until(() => farewells().length === 40, 5000, 'a DISCONNECT for every client');
+      for (const c of clients) {
+        if (how === 'close cleanly') c.ws.close(1000, 'bye');
+        else c.ws.terminate(); // no close handshake: each session sends DISCONNECT
+      }
+      const farewells = (): WohRequest[] => slowFarewells.requests.filter((r) => r.events[0]?.[0] === event);
+      await until(() => farewells().length === 40, 5000, `a ${event} for every client`);
       expect(new Set(farewells().map((r) => r.cid))).toEqual(cids);
       expect(most).toBeLessThanOrEqual(4);
       expect(slowFarewells.connections - connectionsBefore).toBeLessThanOrEqual(4);
+      await until(() => proxy.thumbtack.worker.websockets.connectionCount === 0, 5000, 'every session to end');
     } finally {
       await proxy.close();
       await slowFarewells.close();
