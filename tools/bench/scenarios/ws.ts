@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { BenchArgs } from '../args';
-import { DEFAULT_PENDING, procsFor, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
+import { DEFAULT_PENDING, pollUntil, procsFor, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
 import { tcpActiveOpens } from '../proc-stats';
 import { WS_PATH_PREFIX } from '../ws-events';
 import { openAndHold } from './hold-phase';
@@ -65,14 +65,20 @@ async function leaveAll(ctx: ScenarioContext, clients: number): Promise<RunMetri
   const opensBefore = tcpActiveOpens();
   const startedAt = performance.now();
   await ctx.fleet.closeAll();
-  let heard = 0;
   let lastAt = startedAt;
-  while (heard < clients && performance.now() - startedAt < LEAVE_WAIT_MS) {
-    await sleep(50);
-    const now = (await ctx.backend.requests()) - before;
-    if (now !== heard) lastAt = performance.now();
-    heard = now;
-  }
+  let last = 0;
+  const heard = await pollUntil(
+    async () => {
+      const n = (await ctx.backend.requests()) - before;
+      if (n !== last) {
+        last = n;
+        lastAt = performance.now();
+      }
+      return n;
+    },
+    (n) => n >= clients,
+    { everyMs: 50, timeoutMs: LEAVE_WAIT_MS, stallMs: LEAVE_WAIT_MS, key: (n) => n },
+  );
   const opensAfter = tcpActiveOpens();
   const metrics: RunMetrics = {
     leave_notified_pct: clients > 0 ? (100 * Math.min(heard, clients)) / clients : 100,
