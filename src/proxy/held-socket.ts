@@ -80,9 +80,14 @@ function removeListeners(socket: Socket, event: string, matches: (fn: Listener) 
   for (const fn of socket.listeners(event) as Listener[]) if (matches(fn)) socket.removeListener(event, fn);
 }
 
-/** Removes Node's own `end` listener from a client socket that allows half-open connections (it does nothing there). */
-export function dropNodeEndListener(socket: Socket): void {
+/**
+ * What Node keeps on a client socket that a held connection (a stream, a WebSocket) no longer needs: its own
+ * `end` listener where the socket allows half-open connections (it does nothing there), and the peer address
+ * it cached when the request was read (read again, one system call, if anything asks).
+ */
+export function releaseNodeSocketState(socket: Socket): void {
   if (socket.allowHalfOpen) removeListeners(socket, 'end', isNodeEndListener);
+  (socket as ParsedSocket)._peername = undefined;
 }
 
 function ignoreData(): void {
@@ -145,9 +150,8 @@ export function detachHeldSocket(res: ServerResponse): { socket: Socket; stream:
   res.detachSocket(socket);
   releaseServerState(res);
   socket.setTimeout(0);
-  socket._peername = undefined; // read again (one system call) if anything asks
   socket.on('error', onSocketError);
-  dropNodeEndListener(socket);
+  releaseNodeSocketState(socket);
   socket.on('end', onClientEnd);
   socket.on('data', ignoreData);
   return { socket, stream: new RawClientStream(socket, chunked) };

@@ -13,7 +13,7 @@ import type { RouteTarget } from '../../config/route-types';
 import { firstHeaderValue } from '../../grip/header-params';
 import type { ClientRequestInfo } from '../client-request';
 import { sendComplete, sendTextError } from '../client-writer';
-import { dropNodeEndListener } from '../held-socket';
+import { releaseNodeSocketState } from '../held-socket';
 import type { ProxyContext } from '../proxy-context';
 import type { ProxyServer } from '../proxy-server';
 import { DisconnectQueue } from './disconnect-queue';
@@ -61,14 +61,12 @@ function endSocketAfterResponse(this: ServerResponse): void {
 
 /**
  * What the socket no longer needs once `ws` has it (~180 bytes per open WebSocket): the handshake's own
- * error listener (`ws` has one now), Node's `end` listener that does nothing on a half-open socket (so
- * `end` holds `ws`'s listener alone, not an array), and the peer address Node cached when the handshake
- * read it (read again, one system call, if anything asks).
+ * error listener (`ws` has one now), and what Node keeps that a held connection does not need (so `end`
+ * holds `ws`'s listener alone, not an array).
  */
 function releaseUpgradedSocket(socket: Socket): void {
   socket.off('error', ignoreSocketError);
-  dropNodeEndListener(socket);
-  (socket as Socket & { _peername?: unknown })._peername = undefined;
+  releaseNodeSocketState(socket);
 }
 
 export class WebSocketGateway {
