@@ -12,7 +12,9 @@ export type Scenario = (typeof SCENARIOS)[number];
 /** Former scenario names, still accepted: `connections` is `idle`, `publish` is `throughput`. */
 export const SCENARIO_ALIASES: Readonly<Record<string, Scenario>> = { connections: 'idle', publish: 'throughput' };
 
-export type TargetName = 'thumbtack' | 'pushpin';
+/** `floor`: tools/bench/node-floor.ts, the least a Node.js program does for the SSE scenarios. */
+export type TargetName = 'thumbtack' | 'pushpin' | 'floor';
+const TARGET_NAMES: readonly string[] = ['thumbtack', 'pushpin', 'floor'];
 
 /** `raised`: Pushpin's message_rate/message_hwm keys are left out (no limit); `shipped`: 2500/s and 25000. */
 export type PushpinLimits = 'raised' | 'shipped';
@@ -97,7 +99,10 @@ scenarios:
                 with ratios and met/not met. --runs, --json, --thumbtack-dir etc. apply to every step.
 
 options:
-  --target thumbtack|pushpin|both   system(s) to measure (default thumbtack)
+  --target thumbtack|pushpin|floor|both|A,B
+                                    system(s) to measure (default thumbtack); both = thumbtack,pushpin;
+                                    floor = the least a Node.js program does for the SSE scenarios
+                                    (tools/bench/node-floor.ts; not ws)
   --runs N                          runs per target; medians are reported (default 3)
   --json                            one JSON line per scenario and target instead of tables
   --n N                             connections / clients / streams / subscribers (scenario default);
@@ -214,9 +219,10 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
         args.gc = true;
         break;
       case '--target': {
-        const value = words[++i];
-        if (value !== 'thumbtack' && value !== 'pushpin' && value !== 'both') {
-          return fail('BENCH_ARG_INVALID', `--target: expected thumbtack, pushpin or both, got ${JSON.stringify(value ?? '')}`);
+        const value = words[++i] ?? '';
+        const names = value === 'both' ? ['thumbtack', 'pushpin'] : value.split(',');
+        if (names.length > 2 || names.some((n) => !TARGET_NAMES.includes(n)) || names[0] === names[1]) {
+          return fail('BENCH_ARG_INVALID', `--target: expected thumbtack, pushpin, floor, both or two of them as A,B, got ${JSON.stringify(value)}`);
         }
         target = value;
         break;
@@ -284,12 +290,12 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
   if (external && (args.url === undefined || args.publishUrl === undefined || args.backendPort === undefined)) {
     return fail('BENCH_ARG_MISSING', 'a running proxy needs --url, --publish-url and --backend-port together');
   }
-  if (external && target === 'both') return fail('BENCH_ARG_INVALID', '--target both starts its own proxies; drop --url');
+  if (external && (target === 'both' || target.includes(','))) return fail('BENCH_ARG_INVALID', '--target with two systems starts its own proxies; drop --url');
   if (external && args.proxyCpus !== undefined) return fail('BENCH_ARG_INVALID', '--proxy-cpus applies to a proxy the bench starts; drop --url');
   return ok({
     scenario: args.scenario,
     ...(args.alias !== undefined ? { alias: args.alias } : {}),
-    targets: target === 'both' ? ['thumbtack', 'pushpin'] : [target as TargetName],
+    targets: (target === 'both' ? ['thumbtack', 'pushpin'] : target.split(',')) as TargetName[],
     runs: args.runs ?? 3,
     json: args.json ?? false,
     batch: args.batch ?? false,

@@ -192,7 +192,7 @@ export interface TargetOptions {
   heapSnapshotDir?: string;
 }
 
-/** Starts Thumbtack or Pushpin on free ports and resolves once it proxies a request to the backend. */
+/** Starts Thumbtack, Pushpin or the Node floor on free ports and resolves once it proxies a request to the backend. */
 export async function startTarget(name: TargetName, opts: TargetOptions): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), `thumbtack-bench-${name}-`));
   mkdirSync(join(dir, 'run'));
@@ -231,6 +231,11 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
     const launcher = join(resolve(opts.thumbtackDir ?? REPO_ROOT), 'bin', 'thumbtack.js');
     // The launcher's own flags first (its first line), as the `thumbtack` command runs it.
     command = [process.execPath, ...launcherNodeFlags(launcher), ...nodeArgs, launcher, '--config', confPath];
+  } else if (name === 'floor') {
+    // Its ports and the backend's as arguments; the generated config and routes are only left for a look.
+    const floor = join(__dirname, 'node-floor.js');
+    const prof = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(opts.cpuProf)] : [];
+    command = [process.execPath, ...prof, floor, '--port', String(proxyPort), '--publish-port', String(publishPort), '--backend-port', String(opts.backendPort)];
   } else {
     command = ['pushpin', '--config', confPath];
   }

@@ -8,9 +8,9 @@ import { ROOT } from '../../helpers/processes';
  * The smoke version of `tools/bench` that CI runs: every scenario, tiny sizes, one run, against Thumbtack.
  * It asserts that each scenario runs and reports, never a timing target (those live in docs/PERFORMANCE.md).
  */
-function bench(args: string[]): Promise<Array<Record<string, unknown>>> {
+function bench(args: string[], target = 'thumbtack'): Promise<Array<Record<string, unknown>>> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['dist/tools/bench/main.js', ...args, '--target', 'thumbtack', '--runs', '1', '--json'], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['dist/tools/bench/main.js', ...args, '--target', target, '--runs', '1', '--json'], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
       if (err) {
         reject(new Error(`bench ${args.join(' ')} failed: ${err.message}\n${stderr}`));
         return;
@@ -24,9 +24,9 @@ function bench(args: string[]): Promise<Array<Record<string, unknown>>> {
 type Summary = Record<string, { median: number; runs: number }>;
 
 /** The one report line of a run, checked for the common shape; returns its summary. */
-function summaryOf(report: Record<string, unknown> | undefined, scenario: string): Summary {
+function summaryOf(report: Record<string, unknown> | undefined, scenario: string, target = 'thumbtack'): Summary {
   expect(report?.scenario).toBe(scenario);
-  expect(report?.target).toBe('thumbtack');
+  expect(report?.target).toBe(target);
   expect(report?.errors).toEqual([]);
   expect(Array.isArray(report?.runs) && (report?.runs as unknown[]).length).toBe(1);
   expect(typeof report?.params).toBe('object');
@@ -109,6 +109,21 @@ describe('tools/bench smoke run', () => {
     expect(throughput.warmup_publishes_per_s?.median).toBeGreaterThan(0);
     // The warm-up's deliveries are awaited and set aside: the measured ones are exactly the measured publishes'.
     expect(throughput.delivered_pct?.median).toBe(100);
+  });
+
+  it('--target thumbtack,floor: the Node floor holds streams, fans out and proxies, with a ratio line', async () => {
+    const connect = await bench(['connect', '--n', '60', '--channels', '6', '--warmup-conns', '20'], 'thumbtack,floor');
+    summaryOf(connect[0], 'connect', 'thumbtack');
+    const floorConnect = summaryOf(connect[1], 'connect', 'floor');
+    expect(floorConnect.established?.median).toBe(60);
+    expect(floorConnect.backend_requests?.median).toBe(60);
+    expect(connect[2]).toEqual(expect.objectContaining({ scenario: 'connect', ratio: 'thumbtack/floor' }));
+    const fanout = summaryOf((await bench(['fanout', '--n', '100', '--channels', '10', '--rounds', '2'], 'floor'))[0], 'fanout', 'floor');
+    expect(fanout.subscribed?.median).toBe(100);
+    expect(fanout.delivered_pct?.median).toBe(100);
+    const proxy = summaryOf((await bench(['proxy', '--duration', '1', '--concurrency', '4'], 'floor'))[0], 'proxy', 'floor');
+    expect(proxy.proxied_rps?.median).toBeGreaterThan(0);
+    expect(proxy.non_2xx?.median).toBe(0);
   });
 
   it('publish (as throughput), proxy and keepalive report their figures', async () => {

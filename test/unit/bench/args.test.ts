@@ -32,6 +32,18 @@ describe('parseBenchArgs', () => {
     expect(a.pending).toBe(50);
   });
 
+  it('--target takes floor, and two systems as A,B in that run order', () => {
+    expect(parsed(['connect', '--target', 'floor']).targets).toEqual(['floor']);
+    expect(parsed(['connect', '--target', 'thumbtack,floor']).targets).toEqual(['thumbtack', 'floor']);
+    expect(parsed(['connect', '--target=floor,pushpin']).targets).toEqual(['floor', 'pushpin']);
+    expect(failure(['connect', '--target', 'floor,floor']).code).toBe('BENCH_ARG_INVALID');
+    expect(failure(['connect', '--target', 'thumbtack,floor,pushpin']).code).toBe('BENCH_ARG_INVALID');
+    expect(failure(['connect', '--target', 'thumbtack,']).code).toBe('BENCH_ARG_INVALID');
+    expect(
+      failure(['proxy', '--target', 'thumbtack,floor', '--url', 'http://127.0.0.1:7999', '--publish-url', 'http://127.0.0.1:5561', '--backend-port', '1']).message,
+    ).toMatch(/two systems/);
+  });
+
   it('takes --warmup-conns and --warmup-s, 0 included, and leaves their defaults to the scenario', () => {
     expect(parsed(['connect']).warmupConns).toBeUndefined();
     expect(parsed(['proxy']).warmupS).toBeUndefined();
@@ -61,7 +73,7 @@ describe('parseBenchArgs', () => {
     expect(failure(['nope']).code).toBe('BENCH_ARG_INVALID');
     expect(failure(['fanout', 'proxy']).code).toBe('BENCH_ARG_UNKNOWN');
     expect(failure(['fanout', '--fast']).code).toBe('BENCH_ARG_UNKNOWN');
-    expect(failure(['fanout', '--target', 'nginx']).message).toMatch(/thumbtack, pushpin or both/);
+    expect(failure(['fanout', '--target', 'nginx']).message).toMatch(/thumbtack, pushpin, floor, both or two of them as A,B/);
     expect(failure(['fanout', '--target']).code).toBe('BENCH_ARG_INVALID');
     expect(failure(['fanout', '--pushpin-limits', 'none']).code).toBe('BENCH_ARG_INVALID');
   });
