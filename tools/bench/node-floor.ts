@@ -13,7 +13,8 @@
  *   path is not looked at): each item's `http-stream` content framed once as a chunk, the same bytes
  *   written to every subscriber, then `200`.
  *
- * Publishes are written as they come, one `write` per subscriber each: Thumbtack joins what one subscriber
+ * A reference for rates, not memory: it keeps three listener closures per connection, so its bytes per
+ * held connection are no floor. Publishes are written as they come, one `write` per subscriber each: Thumbtack joins what one subscriber
  * gets in one turn of the event loop into one `write`, so `throughput` is no floor for it.
  *
  * Usage: node node-floor.js --port P --publish-port Q --backend-port B
