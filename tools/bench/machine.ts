@@ -1,7 +1,9 @@
 /** A description of the machine a benchmark ran on, for the report. */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { openFileLimit } from './proc-stats';
 
 export interface MachineInfo {
@@ -44,4 +46,26 @@ export function machineInfo(): MachineInfo {
     pushpin: pushpinVersion(),
     load1: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
   };
+}
+
+/** Bytes the CPU probe hashes: ~20 ms of SHA-256 on this project's machines when nothing else runs. */
+const PROBE_BYTES = 32 * 1024 * 1024;
+let probeData: Buffer | undefined;
+
+/**
+ * How fast one CPU computes right now: the milliseconds SHA-256 takes over a fixed 32 MiB, the fastest of
+ * three (native code, so the reading does not depend on how far V8 optimized a JavaScript loop). This
+ * machine is a VM whose CPUs the host shares; a run that starts with a high reading started on a slow CPU.
+ * Read before the run's load. (The thirteenth pass found it steady, 18.9–21 ms, while Thumbtack's proxy
+ * runs were bimodal: it rules slow-CPU windows out rather than explaining them; docs/PERFORMANCE.md.)
+ */
+export function cpuProbeMs(bytes = PROBE_BYTES): number {
+  if (probeData === undefined || probeData.length !== bytes) probeData = Buffer.alloc(bytes, 7);
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const start = performance.now();
+    createHash('sha256').update(probeData).digest();
+    best = Math.min(best, performance.now() - start);
+  }
+  return Math.round(best * 10) / 10;
 }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseBenchArgs, USAGE, type BenchArgs, type Scenario, type TargetName } from './args';
 import { Fleet } from './fleet';
-import { machineInfo } from './machine';
+import { cpuProbeMs, machineInfo } from './machine';
 import { unconfined } from './proc-stats';
 import { formatTable, jsonLines, type BenchReport, type TargetResult } from './report';
 import type { RunMetrics, ScenarioDef } from './scenario-kit';
@@ -97,9 +97,11 @@ async function runOnce(def: ScenarioDef, args: BenchArgs, targetName: TargetName
     }
     const label = target.name;
     const load1 = os.loadavg()[0] ?? NaN;
+    const probeMs = cpuProbeMs(); // before the scenario's load: how fast a CPU is in this window
     const metrics = await def.run({ args, target, backend, fleet, note: (line) => note(`${label}: ${line}`) });
     // Other people share this machine: the 1-minute load average before the run says how busy it was.
     metrics.machine_load1_before = load1;
+    metrics.machine_cpu_probe_ms = probeMs;
     trouble = TROUBLE_METRICS.some((name) => (metrics[name] ?? 0) > 0);
     return metrics;
   } finally {

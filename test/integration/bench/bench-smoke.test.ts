@@ -44,6 +44,9 @@ describe('tools/bench smoke run', () => {
     expect(summary.failed?.median).toBe(0);
     expect(summary.held_after_hold?.median).toBe(200);
     for (const name of ['accept_per_s', 'open_s', 'rss_per_conn_kb', 'idle_cpu_pct']) expect(typeof summary[name]?.median).toBe('number');
+    // How fast a CPU was before the run (SHA-256 of 32 MiB): a time, read every run.
+    expect(summary.machine_cpu_probe_ms?.median).toBeGreaterThan(0);
+    expect(summary.machine_cpu_probe_ms?.median).toBeLessThan(10_000);
   });
 
   it('connections is still accepted, as idle', async () => {
