@@ -291,6 +291,9 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
     return fail('BENCH_ARG_MISSING', 'a running proxy needs --url, --publish-url and --backend-port together');
   }
   if (external && (target === 'both' || target.includes(','))) return fail('BENCH_ARG_INVALID', '--target with two systems starts its own proxies; drop --url');
+  if (args.scenario === 'ws' && target.split(',').includes('floor')) {
+    return fail('BENCH_ARG_INVALID', '--target floor: the Node floor does not speak WebSocket-over-HTTP; ws measures thumbtack and pushpin');
+  }
   if (external && args.proxyCpus !== undefined) return fail('BENCH_ARG_INVALID', '--proxy-cpus applies to a proxy the bench starts; drop --url');
   return ok({
     scenario: args.scenario,

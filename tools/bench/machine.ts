@@ -56,8 +56,8 @@ let probeData: Buffer | undefined;
  * How fast one CPU computes right now: the milliseconds SHA-256 takes over a fixed 32 MiB, the fastest of
  * three (native code, so the reading does not depend on how far V8 optimized a JavaScript loop). This
  * machine is a VM whose CPUs the host shares; a run that starts with a high reading started on a slow CPU.
- * Read before the run's load. (The thirteenth pass found it steady, 18.9–21 ms, while Thumbtack's proxy
- * runs were bimodal: it rules slow-CPU windows out rather than explaining them; docs/PERFORMANCE.md.)
+ * Read before the run's load. (In the thirteenth pass it read 18.9–21 ms before Thumbtack's single slow
+ * proxy runs and its fast ones alike: it did not explain them; docs/PERFORMANCE.md.)
  */
 export function cpuProbeMs(bytes = PROBE_BYTES): number {
   if (probeData === undefined || probeData.length !== bytes) probeData = Buffer.alloc(bytes, 7);

@@ -192,6 +192,11 @@ export interface TargetOptions {
   heapSnapshotDir?: string;
 }
 
+/** Node's flags for a CPU profile written into `dir` when the process ends (none without a `dir`). */
+function cpuProfFlags(dir: string | undefined): string[] {
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', resolve(dir)] : [];
+}
+
 /** Starts Thumbtack, Pushpin or the Node floor on free ports and resolves once it proxies a request to the backend. */
 export async function startTarget(name: TargetName, opts: TargetOptions): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), `thumbtack-bench-${name}-`));
@@ -225,7 +230,7 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
     // Cluster workers inherit these (cluster.fork passes process.execArgv on).
     const nodeArgs = [
       ...(opts.gc ? ['--expose-gc'] : []),
-      ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(opts.cpuProf)] : []),
+      ...cpuProfFlags(opts.cpuProf),
       ...(opts.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', resolve(opts.heapSnapshotDir)] : []),
     ];
     const launcher = join(resolve(opts.thumbtackDir ?? REPO_ROOT), 'bin', 'thumbtack.js');
@@ -234,8 +239,7 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
   } else if (name === 'floor') {
     // Its ports and the backend's as arguments; the generated config and routes are only left for a look.
     const floor = join(__dirname, 'node-floor.js');
-    const prof = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(opts.cpuProf)] : [];
-    command = [process.execPath, ...prof, floor, '--port', String(proxyPort), '--publish-port', String(publishPort), '--backend-port', String(opts.backendPort)];
+    command = [process.execPath, ...cpuProfFlags(opts.cpuProf), floor, '--port', String(proxyPort), '--publish-port', String(publishPort), '--backend-port', String(opts.backendPort)];
   } else {
     command = ['pushpin', '--config', confPath];
   }

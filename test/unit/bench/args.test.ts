@@ -39,6 +39,8 @@ describe('parseBenchArgs', () => {
     expect(failure(['connect', '--target', 'floor,floor']).code).toBe('BENCH_ARG_INVALID');
     expect(failure(['connect', '--target', 'thumbtack,floor,pushpin']).code).toBe('BENCH_ARG_INVALID');
     expect(failure(['connect', '--target', 'thumbtack,']).code).toBe('BENCH_ARG_INVALID');
+    expect(failure(['ws', '--target', 'thumbtack,floor']).message).toMatch(/WebSocket-over-HTTP/);
+    expect(parsed(['ws', '--target', 'both']).targets).toEqual(['thumbtack', 'pushpin']);
     expect(
       failure(['proxy', '--target', 'thumbtack,floor', '--url', 'http://127.0.0.1:7999', '--publish-url', 'http://127.0.0.1:5561', '--backend-port', '1']).message,
     ).toMatch(/two systems/);
