@@ -16,6 +16,10 @@ export const SCENARIO_ALIASES: Readonly<Record<string, Scenario>> = { connection
 export type TargetName = 'thumbtack' | 'pushpin' | 'floor';
 const TARGET_NAMES: readonly string[] = ['thumbtack', 'pushpin', 'floor'];
 
+function isTargetName(name: string): name is TargetName {
+  return TARGET_NAMES.includes(name);
+}
+
 /** `raised`: Pushpin's message_rate/message_hwm keys are left out (no limit); `shipped`: 2500/s and 25000. */
 export type PushpinLimits = 'raised' | 'shipped';
 /** Thumbtack's `worker_accept`. */
@@ -197,7 +201,7 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
     if (eq > 0) words.push(word.slice(0, eq), word.slice(eq + 1));
     else words.push(word);
   }
-  let target = 'thumbtack';
+  let targets: TargetName[] = ['thumbtack'];
   for (let i = 0; i < words.length; i++) {
     const word = words[i] as string;
     // Own keys only: a scenario word such as `toString` must not find Object.prototype's members.
@@ -221,10 +225,10 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
       case '--target': {
         const value = words[++i] ?? '';
         const names = value === 'both' ? ['thumbtack', 'pushpin'] : value.split(',');
-        if (names.length > 2 || names.some((n) => !TARGET_NAMES.includes(n)) || names[0] === names[1]) {
+        if (names.length > 2 || !names.every(isTargetName) || names[0] === names[1]) {
           return fail('BENCH_ARG_INVALID', `--target: expected thumbtack, pushpin, floor, both or two of them as A,B, got ${JSON.stringify(value)}`);
         }
-        target = value;
+        targets = names;
         break;
       }
       case '--pushpin-limits': {
@@ -290,15 +294,15 @@ export function parseBenchArgs(argv: readonly string[]): Result<BenchArgs> {
   if (external && (args.url === undefined || args.publishUrl === undefined || args.backendPort === undefined)) {
     return fail('BENCH_ARG_MISSING', 'a running proxy needs --url, --publish-url and --backend-port together');
   }
-  if (external && (target === 'both' || target.includes(','))) return fail('BENCH_ARG_INVALID', '--target with two systems starts its own proxies; drop --url');
-  if (args.scenario === 'ws' && target.split(',').includes('floor')) {
+  if (external && targets.length > 1) return fail('BENCH_ARG_INVALID', '--target with two systems starts its own proxies; drop --url');
+  if (args.scenario === 'ws' && targets.includes('floor')) {
     return fail('BENCH_ARG_INVALID', '--target floor: the Node floor does not speak WebSocket-over-HTTP; ws measures thumbtack and pushpin');
   }
   if (external && args.proxyCpus !== undefined) return fail('BENCH_ARG_INVALID', '--proxy-cpus applies to a proxy the bench starts; drop --url');
   return ok({
     scenario: args.scenario,
     ...(args.alias !== undefined ? { alias: args.alias } : {}),
-    targets: (target === 'both' ? ['thumbtack', 'pushpin'] : target.split(',')) as TargetName[],
+    targets,
     runs: args.runs ?? 3,
     json: args.json ?? false,
     batch: args.batch ?? false,
