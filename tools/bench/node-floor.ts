@@ -141,13 +141,12 @@ class Floor {
     if (at >= 0) this.idle.splice(at, 1);
   }
 
-  /** Writes `content` framed once to every subscriber of `channel`; returns how many got it. */
-  publish(channel: string, content: Buffer): number {
+  /** Writes `content` framed once to every subscriber of `channel`. */
+  publish(channel: string, content: Buffer): void {
     const subscribers = this.channels.get(channel);
-    if (subscribers === undefined || content.length === 0) return 0;
+    if (subscribers === undefined || content.length === 0) return;
     const frame = floorChunk(content);
     for (const socket of subscribers) socket.write(frame);
-    return subscribers.size;
   }
 }
 
