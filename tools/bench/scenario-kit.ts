@@ -35,14 +35,32 @@ export const now = (): number => performance.timeOrigin + performance.now();
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Starts a CPU measurement over `pids`; the returned function gives CPU % of one core since the start. */
-export function cpuWindow(pids: readonly number[]): () => number {
+/** CPU used by some processes over a window: seconds of CPU, and per cent of one core over the window. */
+export interface CpuUse {
+  cpuS: number;
+  pct: number;
+}
+
+/** Starts a CPU measurement over `pids`; the returned function gives the CPU used since the start. */
+export function cpuUse(pids: readonly number[]): () => CpuUse {
   const start = measure(pids).cpuS;
   const t0 = now();
   return () => {
     const seconds = (now() - t0) / 1000;
-    return seconds > 0 ? ((measure(pids).cpuS - start) / seconds) * 100 : NaN;
+    const cpuS = measure(pids).cpuS - start;
+    return { cpuS, pct: seconds > 0 ? (cpuS / seconds) * 100 : NaN };
   };
+}
+
+/** Starts a CPU measurement over `pids`; the returned function gives CPU % of one core since the start. */
+export function cpuWindow(pids: readonly number[]): () => number {
+  const use = cpuUse(pids);
+  return () => use().pct;
+}
+
+/** Microseconds of CPU per counted unit (NaN without units). */
+export function cpuMicrosPer(use: CpuUse, units: number): number {
+  return units > 0 ? (use.cpuS * 1e6) / units : NaN;
 }
 
 /**

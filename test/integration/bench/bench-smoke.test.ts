@@ -63,6 +63,9 @@ describe('tools/bench smoke run', () => {
     expect(summary.warmup_accept_per_s?.median).toBeGreaterThan(0);
     expect(summary.accept_per_s?.median).toBeGreaterThan(0);
     expect(summary.connect_p50_ms?.median).toBeGreaterThan(0);
+    // CPU per new connection from /proc (10 ms ticks: a run this small may read 0, never less or nothing).
+    expect(summary.proxy_cpu_us_per_conn?.median).toBeGreaterThanOrEqual(0);
+    expect(summary.gen_cpu_us_per_conn?.median).toBeGreaterThanOrEqual(0);
   });
 
   it('connect --proxy-cpus --load-cpus: the proxy and the load run confined to the CPUs given', async () => {
@@ -134,6 +137,7 @@ describe('tools/bench smoke run', () => {
     const proxy = summaryOf((await bench(['proxy', '--duration', '1', '--concurrency', '4']))[0], 'proxy');
     expect(proxy.proxied_rps?.median).toBeGreaterThan(0);
     expect(proxy.warmup_rps?.median).toBeGreaterThan(0);
+    expect(proxy.proxy_cpu_us_per_request?.median).toBeGreaterThanOrEqual(0);
     summaryOf((await bench(['keepalive', '--n', '50', '--duration', '2']))[0], 'keepalive');
   });
 

@@ -7,7 +7,7 @@
  */
 import type { BenchArgs } from '../args';
 import { latencySummary, perSecond } from '../stats';
-import { cpuWindow, DEFAULT_PENDING, pendingPerProc, procsFor, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
+import { cpuMicrosPer, cpuUse, DEFAULT_PENDING, pendingPerProc, procsFor, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
 
 const DEFAULTS = { n: 5_000, channels: 100, warmupConns: 2_000 };
 /** Time for the target to finish closing the warm-up's connections (Pushpin has a 20,000-file limit). */
@@ -48,11 +48,11 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
     await sleep(SETTLE_MS);
   }
   const requestsBefore = await ctx.backend.requests();
-  const proxyCpu = cpuWindow(ctx.target.pids);
-  const genCpu = cpuWindow(ctx.fleet.pids);
+  const proxyCpu = cpuUse(ctx.target.pids);
+  const genCpu = cpuUse(ctx.fleet.pids);
   const opened = await open(n, true);
-  const proxyCpuPct = proxyCpu();
-  const genCpuPct = genCpu();
+  const proxyUse = proxyCpu();
+  const genUse = genCpu();
   const backendRequests = (await ctx.backend.requests()) - requestsBefore;
   ctx.note(`opened ${opened.established}/${n} in ${(opened.elapsedMs / 1000).toFixed(1)} s, ${opened.failed} failed${opened.firstFailure ? ` (first: ${opened.firstFailure})` : ''}, ${backendRequests} backend requests`);
   const lat = latencySummary(opened.connectMs ?? []);
@@ -66,8 +66,11 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
     connect_p99_ms: lat.p99,
     connect_max_ms: lat.max,
     backend_requests: backendRequests,
-    proxy_cpu_pct: proxyCpuPct,
-    gen_cpu_pct: genCpuPct,
+    proxy_cpu_pct: proxyUse.pct,
+    gen_cpu_pct: genUse.pct,
+    // CPU per new held connection, over every process of the proxy (Pushpin's three, Thumbtack's workers).
+    proxy_cpu_us_per_conn: cpuMicrosPer(proxyUse, opened.established),
+    gen_cpu_us_per_conn: cpuMicrosPer(genUse, opened.established),
   };
   if (warmupRate !== undefined) metrics.warmup_accept_per_s = warmupRate;
   return metrics;

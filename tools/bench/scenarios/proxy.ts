@@ -5,7 +5,7 @@
  */
 import type { BenchArgs } from '../args';
 import { perSecond } from '../stats';
-import { cpuWindow, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
+import { cpuMicrosPer, cpuUse, cpuWindow, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
 
 const DEFAULTS = { concurrency: 50, durationS: 5, warmupS: 1 };
 
@@ -26,16 +26,19 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   const directBackendCpu = backendCpu();
   await sleep(500);
   const warmup = warmupS > 0 ? await load(ctx.target.proxyPort, warmupS) : undefined;
-  const proxyCpu = cpuWindow(ctx.target.pids);
+  const proxyCpu = cpuUse(ctx.target.pids);
   const gen = cpuWindow(ctx.fleet.pids);
   const backendCpu2 = cpuWindow([ctx.backend.pid]);
   const proxied = await load(ctx.target.proxyPort);
+  const proxyUse = proxyCpu();
   const metrics: RunMetrics = {
     proxied_rps: perSecond(proxied.ok, proxied.elapsedMs),
     direct_rps: perSecond(direct.ok, direct.elapsedMs),
     non_2xx: proxied.other,
     errors: proxied.errors,
-    proxy_cpu_pct: proxyCpu(),
+    proxy_cpu_pct: proxyUse.pct,
+    // CPU per proxied request, over every process of the proxy.
+    proxy_cpu_us_per_request: cpuMicrosPer(proxyUse, proxied.ok),
     backend_cpu_pct: backendCpu2(),
     backend_cpu_pct_direct: directBackendCpu,
     gen_cpu_pct: gen(),
