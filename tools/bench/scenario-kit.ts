@@ -58,9 +58,9 @@ export function cpuWindow(pids: readonly number[]): () => number {
   return () => use().pct;
 }
 
-/** Microseconds of CPU per counted unit (NaN without units). */
-export function cpuMicrosPer(use: CpuUse, units: number): number {
-  return units > 0 ? (use.cpuS * 1e6) / units : NaN;
+/** Microseconds of CPU per counted unit, from CPU seconds (NaN without units). */
+export function cpuMicrosPer(cpuS: number, units: number): number {
+  return units > 0 ? (cpuS * 1e6) / units : NaN;
 }
 
 /**

@@ -3,12 +3,12 @@ import { cpuMicrosPer, cpuUse } from '../../../tools/bench/scenario-kit';
 
 describe('CPU per unit (bench reports: proxy_cpu_us_per_conn, proxy_cpu_us_per_request)', () => {
   it('divides the CPU seconds of the window by the units counted', () => {
-    expect(cpuMicrosPer({ cpuS: 0.5, pct: 50 }, 2_500)).toBe(200);
-    expect(cpuMicrosPer({ cpuS: 0, pct: 0 }, 10)).toBe(0);
+    expect(cpuMicrosPer(0.5, 2_500)).toBe(200);
+    expect(cpuMicrosPer(0, 10)).toBe(0);
   });
 
   it('is NaN, not Infinity, when nothing was counted', () => {
-    expect(cpuMicrosPer({ cpuS: 0.1, pct: 10 }, 0)).toBeNaN();
+    expect(cpuMicrosPer(0.1, 0)).toBeNaN();
   });
 
   it('reads the CPU a process used over the window from /proc', () => {

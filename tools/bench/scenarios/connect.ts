@@ -69,8 +69,8 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
     proxy_cpu_pct: proxyUse.pct,
     gen_cpu_pct: genUse.pct,
     // CPU per new held connection, over every process of the proxy (Pushpin's three, Thumbtack's workers).
-    proxy_cpu_us_per_conn: cpuMicrosPer(proxyUse, opened.established),
-    gen_cpu_us_per_conn: cpuMicrosPer(genUse, opened.established),
+    proxy_cpu_us_per_conn: cpuMicrosPer(proxyUse.cpuS, opened.established),
+    gen_cpu_us_per_conn: cpuMicrosPer(genUse.cpuS, opened.established),
   };
   if (warmupRate !== undefined) metrics.warmup_accept_per_s = warmupRate;
   return metrics;

@@ -38,7 +38,7 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
     errors: proxied.errors,
     proxy_cpu_pct: proxyUse.pct,
     // CPU per proxied request, over every process of the proxy.
-    proxy_cpu_us_per_request: cpuMicrosPer(proxyUse, proxied.ok),
+    proxy_cpu_us_per_request: cpuMicrosPer(proxyUse.cpuS, proxied.ok),
     backend_cpu_pct: backendCpu2(),
     backend_cpu_pct_direct: directBackendCpu,
     gen_cpu_pct: gen(),

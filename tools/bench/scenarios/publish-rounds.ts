@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { measure } from '../proc-stats';
 import { latencySummary, median } from '../stats';
-import { cpuWindow, pollUntil, publishBatch, publishEach, sleep, type RunMetrics, type ScenarioContext } from '../scenario-kit';
+import { cpuMicrosPer, cpuWindow, pollUntil, publishBatch, publishEach, sleep, type RunMetrics, type ScenarioContext } from '../scenario-kit';
 import type { PublishFormat } from '../wire';
 
 export interface RoundsPlan {
@@ -108,7 +108,7 @@ export async function publishRounds(ctx: ScenarioContext, plan: RoundsPlan): Pro
     proxy_cpu_pct_incl_pauses: cpu(),
     proxy_cpu_pct_in_rounds: roundWallMs > 0 ? (roundProxyCpuS * 100_000) / roundWallMs : NaN,
     gen_cpu_pct_in_rounds: roundWallMs > 0 ? (roundGenCpuS * 100_000) / roundWallMs : NaN,
-    proxy_cpu_us_per_delivery: delivered > 0 ? (roundProxyCpuS * 1e6) / delivered : NaN,
-    gen_cpu_us_per_delivery: delivered > 0 ? (roundGenCpuS * 1e6) / delivered : NaN,
+    proxy_cpu_us_per_delivery: cpuMicrosPer(roundProxyCpuS, delivered),
+    gen_cpu_us_per_delivery: cpuMicrosPer(roundGenCpuS, delivered),
   };
 }
