@@ -7,8 +7,6 @@ import pino from 'pino';
  */
 export type LogLevel = 0 | 1 | 2 | 3;
 export type LogFields = Record<string, unknown>;
-/** Fields of a record written by `Logger.record`: flat values only, none of them secret. */
-export type FlatLogFields = Record<string, string | number | boolean>;
 
 const PINO_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
@@ -62,27 +60,8 @@ function isoTimeOncePerMs(): string {
   return stamp;
 }
 
-/** Top-level field names pino redacts (the first segment of each path without a dot). */
-const REDACTED_NAMES = new Set(REDACTED_PATHS.filter((p) => !p.includes('.')));
-
-/** `fields` as pino writes them after the level and time: `,"k":v` for each, in order. */
-function jsonFields(fields: LogFields): string {
-  let out = '';
-  for (const key of Object.keys(fields)) {
-    const value = JSON.stringify(fields[key]);
-    if (value !== undefined) out += `,${JSON.stringify(key)}:${value}`;
-  }
-  return out;
-}
-
 export class Logger {
   private readonly pino: pino.Logger;
-  /** Where pino writes (after the text formatter, when there is one): `record` writes there too. */
-  private readonly out: LogSink;
-  /** This logger's fixed fields as pino writes them (`,"worker":1`), its parent's first. */
-  private readonly bindings: string;
-  /** Whether `record` may bypass pino: no fixed field is one that pino would redact. */
-  private readonly direct: boolean;
 
   constructor(
     readonly level: LogLevel,
@@ -90,11 +69,7 @@ export class Logger {
     fields: LogFields = {},
     format: 'json' | 'text' = 'json',
     parent?: pino.Logger,
-    parentOf?: Logger,
   ) {
-    this.out = parentOf?.out ?? (format === 'text' ? textSink(sink) : sink);
-    this.bindings = (parentOf?.bindings ?? '') + jsonFields(fields);
-    this.direct = (parentOf?.direct ?? true) && !Object.keys(fields).some((k) => REDACTED_NAMES.has(k));
     this.pino =
       parent?.child(fields) ??
       pino(
@@ -106,29 +81,12 @@ export class Logger {
           formatters: { level: (label) => ({ level: label }) },
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
         },
-        this.out,
+        format === 'text' ? textSink(sink) : sink,
       );
   }
 
   child(fields: LogFields): Logger {
-    return new Logger(this.level, undefined, fields, 'json', this.pino, this);
-  }
-
-  /**
-   * An info line built here rather than by pino's general path (its redaction check and per-value
-   * serializer lookups): the access log writes one per request (~6 % of a new held connection's CPU,
-   * docs/PERFORMANCE.md). The same line pino writes, field for field, for flat fields that carry no
-   * secret; the caller guarantees the latter, and a logger whose own fields could is left to pino.
-   */
-  infoRecord(msg: string, fields: FlatLogFields): void {
-    if (this.level < 2) return;
-    if (!this.direct) {
-      this.pino.info(fields, msg);
-      return;
-    }
-    let line = `{"level":"info"${isoTimeOncePerMs()}${this.bindings}`;
-    for (const key in fields) line += `,${JSON.stringify(key)}:${JSON.stringify(fields[key])}`;
-    this.out.write(`${line},"msg":${JSON.stringify(msg)}}\n`);
+    return new Logger(this.level, undefined, fields, 'json', this.pino);
   }
 
   error(msg: string, fields?: LogFields): void {

@@ -25,7 +25,7 @@ function onFinished(this: LoggedResponse): void {
   if (!r) return;
   this[ACCESS] = undefined;
   const outcome = r.held ? 'accept' : `code=${this.statusCode}`;
-  r.logger.infoRecord(`${r.method} ${r.uri} -> ${r.target} ${outcome}`, {
+  r.logger.info(`${r.method} ${r.uri} -> ${r.target} ${outcome}`, {
     route: r.route,
     status: this.statusCode,
     held: r.held ?? false,
