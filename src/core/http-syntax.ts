@@ -31,3 +31,23 @@ export function isContentLength(s: string): boolean {
 export function listElements(value: string): string[] {
   return value.toLowerCase().split(',').map((t) => t.trim());
 }
+
+/**
+ * Whether the header name `name` is `lower` (given in lower case), ignoring ASCII case: what
+ * `name.toLowerCase() === lower` says for the header names and the ASCII names sought here, without
+ * making a lower-cased copy of every name looked at (several lookups per request, each over all headers).
+ */
+export function headerNameIs(name: string, lower: string): boolean {
+  return name.length === lower.length && (name === lower || startsWithIgnoringCase(name, lower));
+}
+
+/** Whether `name` begins with `lowerPrefix` (given in lower case), ignoring ASCII case, without copying. */
+export function startsWithIgnoringCase(name: string, lowerPrefix: string): boolean {
+  if (name.length < lowerPrefix.length) return false;
+  for (let i = 0; i < lowerPrefix.length; i++) {
+    const c = name.charCodeAt(i);
+    const want = lowerPrefix.charCodeAt(i);
+    if (c !== want && !(c >= 0x41 && c <= 0x5a && c + 0x20 === want)) return false;
+  }
+  return true;
+}

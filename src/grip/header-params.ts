@@ -5,6 +5,7 @@
  * Header values are taken as Node gives them: "byte strings" where each char is one byte (latin1). The
  * `headerText`/`headerBytes`/`toHeaderString` helpers convert between those and real text/bytes.
  */
+import { headerNameIs } from '../core/http-syntax';
 
 /** One element of a list header: `first-part; name=value; name2="quoted"; flag`. */
 export interface HeaderElement {
@@ -28,14 +29,14 @@ export function trimAscii(s: string): string {
 export function headerValues(headers: HeaderPairs, name: string): string[] {
   const lower = name.toLowerCase();
   const out: string[] = [];
-  for (const [k, v] of headers) if (k.toLowerCase() === lower) out.push(v);
+  for (const [k, v] of headers) if (headerNameIs(k, lower)) out.push(v);
   return out;
 }
 
 /** The first value of the header `name` (case-insensitive), or undefined when absent. */
 export function firstHeaderValue(headers: HeaderPairs, name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (const [k, v] of headers) if (k.toLowerCase() === lower) return v;
+  for (const [k, v] of headers) if (headerNameIs(k, lower)) return v;
   return undefined;
 }
 

@@ -24,6 +24,7 @@ import type { HeaderPairs } from './header-params';
 import { parseKeepAliveHeader } from './keep-alive';
 import { applyInstructJson, setOwn } from './instruct-json';
 import type { InstructionDraft } from './instruct-json';
+import { startsWithIgnoringCase } from '../core/http-syntax';
 
 /** The media type that marks a JSON instruction body. */
 export const GRIP_INSTRUCT_TYPE = 'application/grip-instruct';
@@ -64,7 +65,7 @@ function mediaType(headers: HeaderPairs): string | undefined {
  */
 export function isGripResponse(headers: HeaderPairs): boolean {
   for (const [name] of headers) {
-    if (name.length >= 5 && name.slice(0, 5).toLowerCase() === 'grip-') return true;
+    if (startsWithIgnoringCase(name, 'grip-')) return true;
   }
   const ct = firstHeaderValue(headers, 'Content-Type');
   if (ct === undefined) return false;

@@ -1,5 +1,6 @@
-import type { RouteTarget } from '../config/route-types';
+import type { Route, RouteTarget } from '../config/route-types';
 import type { ClientRequestInfo } from './client-request';
+import { headerNameIs } from '../core/http-syntax';
 
 /** How X-Forwarded-For is rewritten: keep the last `truncate` existing values, then `append` the peer. */
 export interface XffRule {
@@ -32,19 +33,33 @@ export interface BackendHeaderOptions {
  */
 const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'accept-encoding', 'content-encoding', 'transfer-encoding', 'expect']);
 
+/** The lower-cased client header names not forwarded on a route, kept per route (not built per request). */
+const droppedByRoute = new WeakMap<Route, { options: number; names: ReadonlySet<string> }>();
+
+/** NOT_FORWARDED, the names the options drop, and the route's `header=` names (which replace the client's). */
+function droppedNames(route: Route, opts: BackendHeaderOptions): ReadonlySet<string> {
+  const xForwardedProto = opts.acceptXForwardedProtocol || opts.setXForwardedProtocol !== 'off';
+  const options = (opts.acceptPushpinRoute ? 1 : 0) | (xForwardedProto ? 2 : 0);
+  const cached = droppedByRoute.get(route);
+  if (cached !== undefined && cached.options === options) return cached.names;
+  const names = new Set(NOT_FORWARDED);
+  if (opts.acceptPushpinRoute) names.add('pushpin-route');
+  if (xForwardedProto) {
+    names.add('x-forwarded-proto');
+    names.add('x-forwarded-protocol');
+  }
+  for (const [name] of route.headers) names.add(name.toLowerCase());
+  droppedByRoute.set(route, { options, names });
+  return names;
+}
+
 /**
  * The headers forwarded to the backend (spec grip-headers.md §10): client headers minus `Grip-*` and
  * hop-by-hop ones, then the route's `header=` entries, Host rewriting, X-Forwarded-*, and the GRIP headers.
  */
 export function backendHeaders(req: ClientRequestInfo, opts: BackendHeaderOptions): Array<[string, string]> {
   const route = req.route;
-  const dropped = new Set(NOT_FORWARDED);
-  if (opts.acceptPushpinRoute) dropped.add('pushpin-route');
-  if (opts.acceptXForwardedProtocol || opts.setXForwardedProtocol !== 'off') {
-    dropped.add('x-forwarded-proto');
-    dropped.add('x-forwarded-protocol');
-  }
-  for (const [name] of route.headers) dropped.add(name.toLowerCase());
+  const dropped = droppedNames(route, opts);
 
   const out: Array<[string, string]> = [];
   const xff: string[] = [];
@@ -74,7 +89,7 @@ export function backendHeaders(req: ClientRequestInfo, opts: BackendHeaderOption
     if (kept.length > 0) out.push(['X-Forwarded-For', kept.join(', ')]);
   }
   if (req.isTls && opts.setXForwardedProtocol !== 'off') {
-    const proto = req.headers.some(([k]) => k.toLowerCase() === 'upgrade') ? 'wss' : 'https';
+    const proto = req.headers.some(([k]) => headerNameIs(k, 'upgrade')) ? 'wss' : 'https';
     out.push(['X-Forwarded-Proto', proto]);
     if (opts.setXForwardedProtocol === 'true') out.push(['X-Forwarded-Protocol', proto]);
   }
@@ -87,11 +102,11 @@ export function backendHeaders(req: ClientRequestInfo, opts: BackendHeaderOption
 
 function replaceHeader(headers: Array<[string, string]>, name: string, value: string): void {
   const lower = name.toLowerCase();
-  const index = headers.findIndex(([k]) => k.toLowerCase() === lower);
+  const index = headers.findIndex(([k]) => headerNameIs(k, lower));
   if (index >= 0) headers[index] = [name, value];
   else headers.unshift([name, value]);
   for (let i = headers.length - 1; i > index && index >= 0; i--) {
-    if ((headers[i] as [string, string])[0].toLowerCase() === lower) headers.splice(i, 1);
+    if (headerNameIs((headers[i] as [string, string])[0], lower)) headers.splice(i, 1);
   }
 }
 

@@ -9,7 +9,7 @@
  * visible ASCII, spaces and tabs, one Content-Length.
  */
 import { METHODS } from 'node:http';
-import { isContentLength, isToken, listElements } from '../core/http-syntax';
+import { headerNameIs, isContentLength, isToken, listElements } from '../core/http-syntax';
 
 export interface ClientRequestHead {
   method: string;
@@ -99,30 +99,30 @@ export function parseClientHead(buf: Buffer, maxHeadBytes: number): ClientHeadPa
     if (!PLAIN_VALUE.test(value)) return other('a field value beyond visible ASCII');
     switch (name.length) {
       case 4:
-        if (name.toLowerCase() === 'host') hasHost = true;
+        if (headerNameIs(name, 'host')) hasHost = true;
         break;
       case 6:
-        if (name.toLowerCase() === 'expect') return other('Expect');
+        if (headerNameIs(name, 'expect')) return other('Expect');
         break;
       case 7:
-        if (name.toLowerCase() === 'upgrade') return other('Upgrade');
+        if (headerNameIs(name, 'upgrade')) return other('Upgrade');
         break;
       case 10:
-        if (name.toLowerCase() === 'connection') {
+        if (headerNameIs(name, 'connection')) {
           const tokens = listElements(value);
           if (tokens.includes('close')) close = true;
           if (tokens.includes('keep-alive')) keepAliveAsked = true;
         }
         break;
       case 14:
-        if (name.toLowerCase() === 'content-length') {
+        if (headerNameIs(name, 'content-length')) {
           // Longer values than isContentLength reads go to Node's parser.
           if (contentLength !== undefined || !isContentLength(value)) return other('a repeated or unusual Content-Length');
           contentLength = Number(value);
         }
         break;
       case 17:
-        if (name.toLowerCase() === 'transfer-encoding') return other('Transfer-Encoding');
+        if (headerNameIs(name, 'transfer-encoding')) return other('Transfer-Encoding');
         break;
     }
     rawHeaders.push(name, value);

@@ -1,4 +1,5 @@
 import type { Route } from '../config/route-types';
+import { headerNameIs } from '../core/http-syntax';
 
 /**
  * What the proxy keeps of a client request: enough to forward it, and to re-send it later (long-poll
@@ -39,7 +40,7 @@ export function pairsFromRaw(raw: readonly string[]): Array<[string, string]> {
 /** The first value of a header (case-insensitive), or undefined. */
 export function headerValue(headers: ReadonlyArray<readonly [string, string]>, name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (const [k, v] of headers) if (k.toLowerCase() === lower) return v;
+  for (const [k, v] of headers) if (headerNameIs(k, lower)) return v;
   return undefined;
 }
 

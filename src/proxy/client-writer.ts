@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { headerNameIs } from '../core/http-syntax';
 
 /** Node's writeHead takes a flat [name, value, name, value] array to keep order and repeats. */
 export function flatHeaders(pairs: ReadonlyArray<readonly [string, string]>): string[] {
@@ -16,7 +17,7 @@ export function sendComplete(
   body: Buffer,
 ): void {
   if (res.headersSent || res.destroyed) return;
-  const pairs = headers.filter(([k]) => k.toLowerCase() !== 'content-length');
+  const pairs = headers.filter(([k]) => !headerNameIs(k, 'content-length'));
   const noBody = code === 204 || code === 304 || (code >= 100 && code < 200);
   if (!noBody) pairs.push(['Content-Length', String(body.length)]);
   try {

@@ -19,6 +19,7 @@ import { requestUri, type ClientRequestInfo } from './client-request';
 import { flatHeaders } from './client-writer';
 import { fetchLink } from './link-fetcher';
 import type { ProxyContext } from './proxy-context';
+import { headerNameIs } from '../core/http-syntax';
 
 let localIds = 0;
 
@@ -109,7 +110,7 @@ class StreamSession implements StreamOwner {
 }
 
 function isEventStream(headers: ReadonlyArray<readonly [string, string]>): boolean {
-  for (const [k, v] of headers) if (k.toLowerCase() === 'content-type') return v.trim().toLowerCase().startsWith('text/event-stream');
+  for (const [k, v] of headers) if (headerNameIs(k, 'content-type')) return v.trim().toLowerCase().startsWith('text/event-stream');
   return false;
 }
 
@@ -120,7 +121,7 @@ export function writeStreamHead(
   withCors: (headers: Array<[string, string]>) => Array<[string, string]>,
 ): void {
   const r = instruction.response;
-  res.writeHead(r.code, r.reason, flatHeaders(withCors(r.headers.filter(([k]) => k.toLowerCase() !== 'content-length'))));
+  res.writeHead(r.code, r.reason, flatHeaders(withCors(r.headers.filter(([k]) => !headerNameIs(k, 'content-length')))));
 }
 
 /**

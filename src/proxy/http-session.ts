@@ -20,6 +20,7 @@ import { readGripBody, streamsOverLimit } from './grip-body';
 import { startLongPoll, startStream, writeStreamHead } from './hold-start';
 import type { ProxyContext } from './proxy-context';
 import { joinChunks } from '../core/join-chunks';
+import { headerNameIs } from '../core/http-syntax';
 
 const PROXY_ERROR = 'Error while proxying to origin.';
 
@@ -57,7 +58,7 @@ export class HttpSession implements LongPollOwner {
     const { info, ctx } = this;
     const route = info.route;
     if (info.trusted === undefined) {
-      const sig = info.headers.find(([k]) => k.toLowerCase() === 'grip-sig')?.[1];
+      const sig = info.headers.find(([k]) => headerNameIs(k, 'grip-sig'))?.[1];
       info.trusted = sig !== undefined && (await ctx.isTrustedSig(sig));
     }
     // A trusted upstream GRIP proxy acts on the instructions itself: relay them untouched.
@@ -296,7 +297,7 @@ export class HttpSession implements LongPollOwner {
     };
     response.once('aborted', broke);
     response.once('error', broke);
-    const delimited = headers.some(([k]) => k.toLowerCase() === 'content-length') || this.info.method === 'HEAD';
+    const delimited = headers.some(([k]) => headerNameIs(k, 'content-length')) || this.info.method === 'HEAD';
     // A body that came whole with its head is written with it, without a pipe (most small responses).
     const whole = this.info.method === 'HEAD' ? undefined : response.takeWholeBody?.(Infinity);
     if (delimited) {
@@ -352,6 +353,6 @@ export class HttpSession implements LongPollOwner {
 
 /** Whether the instructions are in an `application/grip-instruct` body (which must be read whole). */
 function isInstructBody(headers: ReadonlyArray<readonly [string, string]>): boolean {
-  const ct = headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+  const ct = headers.find(([k]) => headerNameIs(k, 'content-type'))?.[1];
   return ct !== undefined && (ct.split(';')[0] ?? '').trim().toLowerCase() === GRIP_INSTRUCT_TYPE;
 }

@@ -238,7 +238,7 @@ export class ProxyServer {
     const info = this.requestInfo(req, route);
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (!hasBody) {
-      info.body = Buffer.alloc(0);
+      info.body = NO_BODY;
       req.resume();
       new HttpSession(this.ctx, info, res, Promise.resolve()).run().catch((err: unknown) => this.crash(res, err));
       return;
@@ -273,7 +273,7 @@ export class ProxyServer {
       sendComplete(res, result.code, result.reason, [['Content-Type', 'text/plain']], Buffer.from(result.body));
       return;
     }
-    const info = this.requestInfo(req, route, Buffer.alloc(0));
+    const info = this.requestInfo(req, route, NO_BODY);
     new HttpSession(this.ctx, info, res, Promise.resolve()).apply(result.instruction);
   }
 
@@ -298,6 +298,9 @@ export class ProxyServer {
     else res.destroy();
   }
 }
+
+/** The body of every request without one (a zero-length Buffer has nothing to change: one serves all). */
+const NO_BODY = Buffer.alloc(0);
 
 /** Milliseconds an idle keep-alive client connection stays open (Node's default, told in `Keep-Alive`). */
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;

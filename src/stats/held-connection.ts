@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { XffRule } from '../config/config';
 import type { ClientRequestInfo } from '../proxy/client-request';
 import type { StatsEvents } from './stats-events';
+import { headerNameIs } from '../core/http-syntax';
 
 /** On a held endpoint: its stats id (the id alone: a record per connection would cost 40 bytes). */
 const CONN = Symbol('thumbtack.heldConnection');
@@ -40,7 +41,7 @@ function closeListenerFor(stats: StatsEvents): (this: TrackedResponse) => void {
 export function statsPeerAddress(headers: ReadonlyArray<[string, string]>, tcpPeer: string, rule: XffRule): string {
   if (rule.truncate === 0) return tcpPeer;
   for (const [name, value] of headers) {
-    if (name.toLowerCase() !== 'x-forwarded-for') continue;
+    if (!headerNameIs(name, 'x-forwarded-for')) continue;
     const first = (value.split(',')[0] ?? '').trim();
     if (first !== '') return first;
   }
