@@ -8,7 +8,7 @@ import type { Logger } from '../core/logger';
  */
 const ACCESS = Symbol('thumbtack.access');
 
-interface AccessRecord {
+export interface AccessRecord {
   logger: Logger;
   startMs: number;
   method: string;
@@ -20,25 +20,40 @@ interface AccessRecord {
 
 type LoggedResponse = ServerResponse & { [ACCESS]?: AccessRecord };
 
+function writeLine(r: AccessRecord, status: number, completed: boolean): void {
+  const outcome = r.held ? 'accept' : `code=${status}`;
+  r.logger.info(`${r.method} ${r.uri} -> ${r.target} ${outcome}`, {
+    route: r.route,
+    status,
+    held: r.held ?? false,
+    durationMs: Math.round(performance.now() - r.startMs),
+    completed,
+  });
+}
+
 function onFinished(this: LoggedResponse): void {
   const r = this[ACCESS];
   if (!r) return;
   this[ACCESS] = undefined;
-  const outcome = r.held ? 'accept' : `code=${this.statusCode}`;
-  r.logger.info(`${r.method} ${r.uri} -> ${r.target} ${outcome}`, {
-    route: r.route,
-    status: this.statusCode,
-    held: r.held ?? false,
-    durationMs: Math.round(performance.now() - r.startMs),
-    completed: this.writableFinished,
-  });
+  writeLine(r, this.statusCode, this.writableFinished);
+}
+
+/** The access record of a request, started now (undefined when info logging is off). */
+export function startAccess(logger: Logger, fields: Omit<AccessRecord, 'logger' | 'startMs' | 'held'>): AccessRecord | undefined {
+  if (!logger.enabled(2)) return undefined;
+  return { logger, startMs: performance.now(), ...fields };
+}
+
+/** Puts a started record on the response: its line is written when the response closes. */
+export function attachAccess(res: ServerResponse, record: AccessRecord): void {
+  (res as LoggedResponse)[ACCESS] = record;
+  res.on('close', onFinished); // shared and idempotent: no `once` wrapper per response
 }
 
 /** Starts the access record of a request (nothing when info logging is off). */
 export function beginAccess(res: ServerResponse, logger: Logger, fields: Omit<AccessRecord, 'logger' | 'startMs' | 'held'>): void {
-  if (!logger.enabled(2)) return;
-  (res as LoggedResponse)[ACCESS] = { logger, startMs: performance.now(), ...fields };
-  res.on('close', onFinished); // shared and idempotent: no `once` wrapper per response
+  const record = startAccess(logger, fields);
+  if (record !== undefined) attachAccess(res, record);
 }
 
 /**
@@ -51,4 +66,11 @@ export function markHeld(res: ServerResponse, kind: 'response' | 'stream'): void
   r.held = kind;
   onFinished.call(res as LoggedResponse);
   res.removeListener('close', onFinished);
+}
+
+/** A stream held without a response object (its head written to the socket): its `accept` line now. */
+export function logHeldStream(record: AccessRecord | undefined, status: number): void {
+  if (record === undefined) return;
+  record.held = 'stream';
+  writeLine(record, status, false);
 }

@@ -149,12 +149,27 @@ export function detachHeldSocket(res: ServerResponse): { socket: Socket; stream:
   const chunked = (res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding === true;
   res.detachSocket(socket);
   releaseServerState(res);
+  return { socket, stream: holdSocket(socket, chunked) };
+}
+
+/**
+ * A held stream's head was written straight to a socket the lean front read (no response object was
+ * made): the front lets go of it, and the stream writes to it from now on. Undefined when no lean front
+ * reads it.
+ */
+export function holdLeanSocket(socket: Socket, chunked: boolean): RawClientStream | undefined {
+  if (!releaseLeanSocket(socket)) return undefined;
+  return holdSocket(socket, chunked);
+}
+
+/** The socket once nothing but a held stream has it: no timeout, nothing read, its end and errors seen. */
+function holdSocket(socket: Socket, chunked: boolean): RawClientStream {
   socket.setTimeout(0);
   socket.on('error', onSocketError);
   releaseNodeSocketState(socket);
   socket.on('end', onClientEnd);
   socket.on('data', ignoreData);
-  return { socket, stream: new RawClientStream(socket, chunked) };
+  return new RawClientStream(socket, chunked);
 }
 
 const CHUNKED = 1;

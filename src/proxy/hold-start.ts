@@ -14,7 +14,10 @@ import { clientCursors } from '../hold/stream-replay';
 import { StreamSubscriber } from '../hold/stream-subscriber';
 import type { LinkResponse, StreamOwner } from '../hold/stream-types';
 import { heldConnectionId, type HeldEndpoint } from '../stats/held-connection';
-import { detachHeldSocket } from './held-socket';
+import type { Socket } from 'node:net';
+import type { ClientStream } from '../hold/client-stream';
+import { chunkFrame, detachHeldSocket, holdLeanSocket } from './held-socket';
+import { streamHead } from './stream-head';
 import { requestUri, type ClientRequestInfo } from './client-request';
 import { flatHeaders } from './client-writer';
 import { fetchLink } from './link-fetcher';
@@ -151,12 +154,55 @@ export function startStream(
     if (body.out.length > 0) res.write(body.out);
     else res.flushHeaders();
   }
-  const held = instruction.hold === 'stream';
-  const { channels, implicit } = held ? heldChannels(ctx, info.route, instruction) : { channels: new Map<string, HeldChannel>(), implicit: NO_IMPLICIT };
-  const cursors = held && ctx.hold.reliable.history !== undefined ? clientCursors(info.headers) : undefined;
   // The head is out: from here on the stream writes straight to its socket when Node lets go of it.
   const detached = ctx.settings.leanStreams ? detachHeldSocket(res) : undefined;
   const endpoint: HeldEndpoint = detached?.socket ?? res;
+  subscribeStream(ctx, info, instruction, debug, endpoint, detached?.stream ?? res);
+  return endpoint;
+}
+
+/**
+ * Starts a stream on a socket the lean front read, without a response object: the head (`streamHead`,
+ * byte for byte what Node would write) and the initial body go out in one write, then the subscriber
+ * starts on the socket. Undefined, with nothing written, where Node's response must do it: a head
+ * `streamHead` does not build, a filter error on the initial body (Node's response ends the stream with
+ * it), lean streams off.
+ */
+export function startStreamOnSocket(
+  ctx: ProxyContext,
+  info: ClientRequestInfo,
+  socket: Socket,
+  keepAliveTimeoutMs: number,
+  instruction: Instruction,
+  withCors: (headers: Array<[string, string]>) => Array<[string, string]>,
+  debug: boolean,
+): HeldEndpoint | undefined {
+  if (!ctx.settings.leanStreams) return undefined;
+  const r = instruction.response;
+  const head = streamHead(r.code, r.reason, withCors(r.headers.filter(([k]) => !headerNameIs(k, 'content-length'))), keepAliveTimeoutMs);
+  if (head === undefined) return undefined;
+  const body = r.body.length > 0 ? new ResponseFilterStream(responseFilters(instruction.channels), instruction.meta).process(r.body) : { ok: true as const, out: r.body };
+  if (!body.ok) return undefined;
+  const stream = holdLeanSocket(socket, true);
+  if (stream === undefined) return undefined;
+  const headBytes = Buffer.from(head, 'latin1');
+  socket.write(body.out.length > 0 ? Buffer.concat([headBytes, chunkFrame(body.out)]) : headBytes);
+  subscribeStream(ctx, info, instruction, debug, socket, stream);
+  return socket;
+}
+
+/** The held stream's subscriber, on `endpoint` (its socket, or its response), writing to `stream`. */
+function subscribeStream(
+  ctx: ProxyContext,
+  info: ClientRequestInfo,
+  instruction: Instruction,
+  debug: boolean,
+  endpoint: HeldEndpoint,
+  stream: ClientStream,
+): void {
+  const held = instruction.hold === 'stream';
+  const { channels, implicit } = held ? heldChannels(ctx, info.route, instruction) : { channels: new Map<string, HeldChannel>(), implicit: NO_IMPLICIT };
+  const cursors = held && ctx.hold.reliable.history !== undefined ? clientCursors(info.headers) : undefined;
   const session = new StreamSession(ctx, info, endpoint, debug, instruction.nextLink !== undefined);
   const sub = new StreamSubscriber(ctx.hold, endpoint, session, {
     channels,
@@ -166,9 +212,8 @@ export function startStream(
     link: instruction.nextLink,
     currentUri: instruction.nextLink !== undefined ? requestUri(info) : '', // only links resolve against it
     held,
-    sse: isEventStream(r.headers),
+    sse: isEventStream(instruction.response.headers),
     cursors,
-  }, detached?.stream ?? res);
+  }, stream);
   sub.start();
-  return endpoint;
 }

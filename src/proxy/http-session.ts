@@ -9,7 +9,8 @@ import type { ClientResponse, Instruction } from '../grip/types';
 import { ResponseFilterStream, responseFilters } from '../hold/filters';
 import type { LongPollOwner } from '../hold/response-subscriber';
 import { heldConnectionId, trackHeldConnection, type HeldEndpoint } from '../stats/held-connection';
-import { markHeld } from './access-log';
+import { logHeldStream, markHeld } from './access-log';
+import type { ClientExchange } from './client-exchange';
 import { backendHeaders, clientResponseHeaders } from './backend-headers';
 import { sendBackendRequest, type BackendOutcome } from './backend-client';
 import { backendPath } from './backend-path';
@@ -17,7 +18,7 @@ import { GRIP_BODY_LIMIT, pairsFromRaw, requestUri, type ClientRequestInfo } fro
 import { flatHeaders, sendComplete, sendTextError } from './client-writer';
 import { applyCors } from './cors';
 import { readGripBody, streamsOverLimit } from './grip-body';
-import { startLongPoll, startStream, writeStreamHead } from './hold-start';
+import { startLongPoll, startStream, startStreamOnSocket, writeStreamHead } from './hold-start';
 import type { ProxyContext } from './proxy-context';
 import { joinChunks } from '../core/join-chunks';
 import { headerNameIs } from '../core/http-syntax';
@@ -40,10 +41,15 @@ export class HttpSession implements LongPollOwner {
   constructor(
     private readonly ctx: ProxyContext,
     private readonly info: ClientRequestInfo,
-    private readonly res: ServerResponse,
+    private readonly client: ClientExchange,
     /** Resolves when the client body has been read to its end (the copy in `info.body` is then final). */
     private readonly bodyDone: Promise<void>,
   ) {}
+
+  /** The client's response object, made now if the lean front has not made it (client-exchange.ts). */
+  private get res(): ServerResponse {
+    return this.client.res;
+  }
 
   private get debug(): boolean {
     return this.ctx.settings.debug || this.info.route.debug;
@@ -118,14 +124,15 @@ export class HttpSession implements LongPollOwner {
       return;
     }
     const response = outcome.response;
-    if (this.res.destroyed) {
+    if (this.client.destroyed) {
       response.destroy();
+      this.client.settleAbandoned();
       return;
     }
     this.inflight = response;
     if (!this.watchingClose) {
       this.watchingClose = true;
-      this.res.once('close', this.onClientClose);
+      this.client.watchClose(this.onClientClose);
     }
     const headers = pairsFromRaw(response.rawHeaders);
     if (!grip || !isGripResponse(headers)) {
@@ -226,6 +233,13 @@ export class HttpSession implements LongPollOwner {
       sendTextError(this.res, 400, 'Bad Request', 'Request too large to accept GRIP instruct.');
       return;
     }
+    const direct = instruction.hold !== 'response' ? this.holdStreamOnSocket(instruction) : undefined;
+    if (direct !== undefined) {
+      logHeldStream(this.client.access, instruction.response.code);
+      this.client.access = undefined;
+      trackHeldConnection(ctx.hold.stats, direct, info, ctx.settings.xForwardedFor);
+      return;
+    }
     let endpoint: HeldEndpoint = this.res;
     if (instruction.hold === 'response') startLongPoll(ctx, info, this.res, this, instruction);
     else endpoint = this.holdStream(instruction, false);
@@ -234,12 +248,24 @@ export class HttpSession implements LongPollOwner {
   }
 
   /**
+   * A stream on a request the lean front read, while no response object was made: its head goes straight
+   * to the socket (hold-start.ts). Undefined, with nothing done, when the response object must do it.
+   */
+  private holdStreamOnSocket(instruction: Instruction): HeldEndpoint | undefined {
+    const client = this.client;
+    if (client.hasResponse || client.keepAliveTimeoutMs === undefined || client.destroyed) return undefined;
+    const endpoint = startStreamOnSocket(this.ctx, this.info, client.socket, client.keepAliveTimeoutMs, instruction, (headers) => this.withCors(headers), this.debug);
+    if (endpoint !== undefined) client.unwatchClose(this.onClientClose);
+    return endpoint;
+  }
+
+  /**
    * Starts the stream (`headSent`: head and initial body already relayed); from then on the stream owns the
    * client, so this session stops watching it. Returns what the held connection's life is tied to.
    */
   private holdStream(instruction: Instruction, headSent: boolean): HeldEndpoint {
     const endpoint = startStream(this.ctx, this.info, this.res, instruction, (headers) => this.withCors(headers), this.debug, headSent);
-    this.res.removeListener('close', this.onClientClose);
+    this.client.unwatchClose(this.onClientClose);
     return endpoint;
   }
 

@@ -21,7 +21,7 @@
 import { IncomingMessage, ServerResponse, type Server as HttpServer } from 'node:http';
 import net, { type Socket } from 'node:net';
 import { isRefused } from './client-connections';
-import { parseClientHead } from './client-request-head';
+import { parseClientHead, type ClientRequestHead } from './client-request-head';
 
 const LEAN = Symbol('thumbtack.leanConnection');
 /** On a socket handed over before its first head was complete: the timer of that head's deadline. */
@@ -50,6 +50,12 @@ export interface LeanFrontOptions {
   fallback: HttpServer;
   /** Answers a request (the same handler Node's server calls). */
   onRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * Offered each request first, before any Node object is made for it: true when it takes the request
+   * (and makes the response through `LeanRequest.response()` if it needs one), false to leave it to
+   * `onRequest`.
+   */
+  onLeanRequest?: (request: LeanRequest) => boolean;
   /** Answers a connection that sent no request within the headers timeout (Node's `clientError` path). */
   onHeadersTimeout: (socket: Socket) => void;
 }
@@ -82,9 +88,11 @@ export function leanFrontSupported(): boolean {
 
 /** One client connection while the lean front reads it. */
 class LeanConnection {
-  /** The request being answered, and its response. */
+  /** The request being answered, and its response (once made: see `LeanRequest`). */
   req: NodeIncoming | undefined = undefined;
   res: NodeResponse | undefined = undefined;
+  /** Whether a request is being answered (its response may not be made yet). */
+  busy = false;
   /** Bytes received after the current request (the start of the next one). */
   pending: Buffer | undefined = undefined;
   /** Whether the socket has its keep-alive timeout armed (between requests). */
@@ -121,7 +129,7 @@ function onHeadOverdue(front: LeanFront, socket: LeanSocket): void {
 function onLeanData(this: LeanSocket, chunk: Buffer): void {
   const conn = this[LEAN];
   if (conn === undefined) return;
-  if (conn.res !== undefined) {
+  if (conn.busy) {
     const pending = conn.pending === undefined ? chunk : Buffer.concat([conn.pending, chunk]);
     conn.pending = pending;
     if (pending.length > PENDING_MAX) this.pause();
@@ -143,7 +151,7 @@ function onLeanEnd(this: LeanSocket): void {
 /** The keep-alive timeout between requests (first heads are timed by the front's check, not the socket). */
 function onLeanTimeout(this: LeanSocket): void {
   const conn = this[LEAN];
-  if (conn === undefined || conn.res !== undefined || !conn.served) return;
+  if (conn === undefined || conn.busy || !conn.served) return;
   this.destroy();
 }
 
@@ -198,6 +206,7 @@ function onLeanFinish(this: NodeResponse): void {
   process.nextTick(emitClose, this);
   conn.req = undefined;
   conn.res = undefined;
+  conn.busy = false;
   if (this._last) {
     socket.destroySoon();
     return;
@@ -211,6 +220,8 @@ export class LeanFront {
   /** Requests read here, and connections handed over to Node's server, since start. */
   requests = 0;
   handedOver = 0;
+  /** Requests whose socket a held stream took without a response object ever made (client-exchange.ts). */
+  heldWithoutResponse = 0;
   /**
    * Connections that have sent nothing yet, oldest first (a Set keeps insertion order, and every deadline is
    * start + the same timeout). One shared check instead of a timer per socket: a Node timer armed and
@@ -281,10 +292,24 @@ export class LeanFront {
       conn.timed = false;
     }
     conn.served = true;
+    conn.busy = true;
     this.requests++;
     if (bytes.length > bodyEnd) conn.pending = bytes.subarray(bodyEnd);
     const head = parsed.head;
-    // The request and response as Node's server builds them (`parserOnHeadersComplete`, `parserOnIncoming`).
+    const body = bodyEnd > parsed.length ? bytes.subarray(parsed.length, bodyEnd) : undefined;
+    const offered = this.opts.onLeanRequest;
+    if (offered !== undefined && offered(new LeanRequest(this, conn, head, body))) return;
+    const req = this.build(conn, head);
+    this.opts.onRequest(req, conn.res as NodeResponse);
+    // The body, then its end, after the handler has attached its listeners (as Node's parser does).
+    if (body !== undefined) req.push(body);
+    req.complete = true;
+    req.push(null);
+  }
+
+  /** The request and response as Node's server builds them (`parserOnHeadersComplete`, `parserOnIncoming`). */
+  build(conn: LeanConnection, head: ClientRequestHead): NodeIncoming {
+    const { socket } = conn;
     const req = new IncomingMessage(socket) as NodeIncoming;
     req.httpVersionMajor = 1;
     req.httpVersionMinor = head.minorVersion;
@@ -302,11 +327,11 @@ export class LeanFront {
     res.on('finish', onLeanFinish);
     conn.req = req;
     conn.res = res;
-    this.opts.onRequest(req, res);
-    // The body, then its end, after the handler has attached its listeners (as Node's parser does).
-    if (bodyEnd > parsed.length) req.push(bytes.subarray(parsed.length, bodyEnd));
-    req.complete = true;
-    req.push(null);
+    return req;
+  }
+
+  get keepAliveTimeoutMs(): number {
+    return this.opts.keepAliveTimeoutMs;
   }
 
   /** Between requests: the keep-alive timeout runs, and bytes that came early are read. */
@@ -350,6 +375,7 @@ export class LeanFront {
     const conn = s[LEAN];
     if (conn === undefined) return;
     s[LEAN] = undefined;
+    if (conn.busy && conn.res === undefined) this.heldWithoutResponse++;
     this.silent.delete(conn);
     conn.pending = undefined;
     if (conn.timed) socket.setTimeout(0);
@@ -365,7 +391,7 @@ export class LeanFront {
   closeIdle(sockets: Iterable<Socket>): void {
     for (const socket of sockets) {
       const conn = (socket as LeanSocket)[LEAN];
-      if (conn !== undefined && conn.front === this && conn.served && conn.res === undefined) socket.destroy();
+      if (conn !== undefined && conn.front === this && conn.served && !conn.busy) socket.destroy();
     }
   }
 }
@@ -379,4 +405,44 @@ export function releaseLeanSocket(socket: Socket): boolean {
   if (conn === undefined) return false;
   conn.front.release(socket);
   return true;
+}
+
+/**
+ * A request the lean front read and offered before making Node's objects for it (`onLeanRequest`). Whoever
+ * takes it answers it: through `response()`, which makes the request and response as the front otherwise
+ * would (the request already read to its end), or by holding the socket as a stream (`held-socket.ts`).
+ */
+export class LeanRequest {
+  private res: ServerResponse | undefined = undefined;
+
+  constructor(
+    private readonly front: LeanFront,
+    private readonly conn: LeanConnection,
+    readonly head: ClientRequestHead,
+    /** The request body (Content-Length), whole; undefined without one. */
+    readonly body: Buffer | undefined,
+  ) {}
+
+  get socket(): Socket {
+    return this.conn.socket;
+  }
+
+  /** How long the connection stays open between requests (what a response head announces). */
+  get keepAliveTimeoutMs(): number {
+    return this.front.keepAliveTimeoutMs;
+  }
+
+  /** Node's response to this request, made on the first call. */
+  response(): ServerResponse {
+    if (this.res !== undefined) return this.res;
+    const req = this.front.build(this.conn, this.head);
+    this.res = this.conn.res as NodeResponse;
+    if (this.body !== undefined) req.push(this.body);
+    req.complete = true;
+    req.push(null);
+    req.resume(); // nobody reads it: its end comes, as for a request Node's server read and the proxy resumed
+    // A client already gone: the response closes, as Node's server closes it when its socket closes.
+    if (this.conn.socket.destroyed) process.nextTick(emitClose, this.res);
+    return this.res;
+  }
 }

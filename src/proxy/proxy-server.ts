@@ -6,13 +6,15 @@ import type { RouteTable } from '../config/route-table';
 import type { Route } from '../config/route-types';
 import { ClientConnections, isRefused } from './client-connections';
 import { GRIP_BODY_LIMIT, pairsFromRaw, type ClientRequestInfo } from './client-request';
-import { beginAccess } from './access-log';
+import { beginAccess, startAccess } from './access-log';
 import { sendComplete, sendTextError } from './client-writer';
+import { ClientExchange } from './client-exchange';
 import { HttpSession } from './http-session';
-import { LeanFront } from './lean-front';
+import { LeanFront, type LeanRequest } from './lean-front';
 import type { ProxyContext } from './proxy-context';
 import { testHandler } from './test-handler';
 import { joinChunks } from '../core/join-chunks';
+import { headerNameIs } from '../core/http-syntax';
 
 /** The route table in force; replaced as a whole when the routes file is reloaded. */
 export interface RouteTableRef {
@@ -98,6 +100,7 @@ export class ProxyServer {
         keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
         fallback: engine,
         onRequest: (req, res) => this.onRequest(req, res),
+        onLeanRequest: (request) => this.onLeanRequest(request),
         onHeadersTimeout: (socket) => onClientError(Object.assign(new Error('request head timed out'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket),
       });
       // Node's server never listens itself: this starts its clock for `client_headers_timeout` on the
@@ -128,15 +131,20 @@ export class ProxyServer {
     return closed.then(() => undefined);
   }
 
-  /** Requests the lean fronts read, and connections they handed over to Node's server (tests, metrics). */
-  leanFrontCounts(): { requests: number; handedOver: number } {
+  /**
+   * Requests the lean fronts read, connections they handed over to Node's server, and streams held without
+   * a response object (tests, metrics).
+   */
+  leanFrontCounts(): { requests: number; handedOver: number; heldWithoutResponse: number } {
     let requests = 0;
     let handedOver = 0;
+    let heldWithoutResponse = 0;
     for (const front of this.fronts) {
       requests += front.requests;
       handedOver += front.handedOver;
+      heldWithoutResponse += front.heldWithoutResponse;
     }
-    return { requests, handedOver };
+    return { requests, handedOver, heldWithoutResponse };
   }
 
   /** Closes every client connection waiting for its next request. */
@@ -174,30 +182,87 @@ export class ProxyServer {
 
   /** Selects the route for a request, or answers the client itself and returns undefined. */
   selectRoute(req: IncomingMessage, res: ServerResponse, isWebSocket: boolean): Route | undefined {
-    const url = req.url ?? '/';
-    const queryAt = url.indexOf('?');
-    const path = queryAt >= 0 ? url.slice(0, queryAt) : url;
-    const host = hostName(req.headers.host);
-    if (this.ctx.settings.acceptPushpinRoute) {
-      const wanted = req.headers['pushpin-route'];
-      if (typeof wanted === 'string' && wanted !== '') {
-        const byId = this.routes.current.byId(wanted);
-        if (byId) return byId;
-      }
-    }
-    const selected = this.routes.current.select({ host, path, isWebSocket, isTls: this.isTls(req) });
-    if ('error' in selected) {
-      sendTextError(res, 502, 'Bad Gateway', `No route for host: ${host}`);
+    const wanted = req.headers['pushpin-route'];
+    const route = this.routeFor(req.url ?? '/', req.headers.host, typeof wanted === 'string' ? wanted : undefined, isWebSocket, this.isTls(req));
+    if (typeof route === 'string') {
+      sendTextError(res, 502, 'Bad Gateway', `No route for host: ${route}`);
       return undefined;
     }
-    return selected.route;
+    return route;
+  }
+
+  /** The route for a request, or the host name no route matches. */
+  private routeFor(url: string, hostHeader: string | undefined, wantedRoute: string | undefined, isWebSocket: boolean, isTls: boolean): Route | string {
+    const queryAt = url.indexOf('?');
+    const path = queryAt >= 0 ? url.slice(0, queryAt) : url;
+    const host = hostName(hostHeader);
+    if (this.ctx.settings.acceptPushpinRoute && wantedRoute !== undefined && wantedRoute !== '') {
+      const byId = this.routes.current.byId(wantedRoute);
+      if (byId) return byId;
+    }
+    const selected = this.routes.current.select({ host, path, isWebSocket, isTls });
+    return 'error' in selected ? host : selected.route;
   }
 
   isTls(req: IncomingMessage): boolean {
     if ((req.socket as { encrypted?: boolean }).encrypted) return true;
+    return this.forwardedAsTls(String(req.headers['x-forwarded-proto'] ?? req.headers['x-forwarded-protocol'] ?? ''));
+  }
+
+  /** Whether an `X-Forwarded-Proto` (or `-Protocol`) value says TLS, when `accept_x_forwarded_protocol` is on. */
+  private forwardedAsTls(proto: string | undefined): boolean {
     if (!this.ctx.settings.acceptXForwardedProtocol) return false;
-    const proto = String(req.headers['x-forwarded-proto'] ?? req.headers['x-forwarded-protocol'] ?? '').toLowerCase();
-    return proto === 'https' || proto === 'wss';
+    const lower = (proto ?? '').toLowerCase();
+    return lower === 'https' || lower === 'wss';
+  }
+
+  /**
+   * A plain GET the lean front read, taken without Node's request and response objects (issue 6): routed
+   * from the parsed head, then given to the session with a response made only if the session needs one,
+   * which a stream hold does not (client-exchange.ts). False leaves the request to `onRequest`: a body, a
+   * refused socket, draining, no route (Node's response answers 502), the built-in test handler, or a
+   * header the choice reads that Node would join or drop when repeated.
+   */
+  private onLeanRequest(request: LeanRequest): boolean {
+    const head = request.head;
+    const socket = request.socket;
+    if (head.method !== 'GET' || request.body !== undefined || this.draining || isRefused(socket)) return false;
+    const headers = pairsFromRaw(head.rawHeaders);
+    const host = singleHeader(headers, 'host');
+    const wanted = singleHeader(headers, 'pushpin-route');
+    const proto = singleHeader(headers, 'x-forwarded-proto');
+    const protocol = singleHeader(headers, 'x-forwarded-protocol');
+    if (host === REPEATED || wanted === REPEATED || proto === REPEATED || protocol === REPEATED) return false;
+    const isTls = this.forwardedAsTls(proto ?? protocol);
+    const route = this.routeFor(head.url, host, wanted, false, isTls);
+    if (typeof route === 'string') return false;
+    const first = route.targets[0];
+    if (first === undefined || first.kind === 'test') return false;
+    this.ctx.hold.stats?.requestReceived(route.explicitId ? route.id : undefined);
+    const client = ClientExchange.deferred(socket, request.keepAliveTimeoutMs, () => {
+      const res = request.response();
+      res.sendDate = false;
+      return res;
+    });
+    client.access = startAccess(this.ctx.logger, {
+      method: head.method,
+      uri: `${isTls ? 'https' : 'http'}://${host ?? ''}${head.url}`,
+      route: route.id,
+      target: `${first.host}:${first.port}`,
+    });
+    const info: ClientRequestInfo = {
+      method: head.method,
+      url: head.url,
+      host: host ?? '',
+      headers,
+      isTls,
+      peerAddress: socket.remoteAddress ?? '',
+      route,
+      body: NO_BODY,
+      bodyTooLarge: false,
+    };
+    new HttpSession(this.ctx, info, client, Promise.resolve()).run().catch((err: unknown) => this.crash(client.res, err));
+    return true;
   }
 
   /** Serves a request that came as an upgrade to something other than WebSocket (e.g. `h2c`) as plain HTTP. */
@@ -240,7 +305,7 @@ export class ProxyServer {
     if (!hasBody) {
       info.body = NO_BODY;
       req.resume();
-      new HttpSession(this.ctx, info, res, Promise.resolve()).run().catch((err: unknown) => this.crash(res, err));
+      new HttpSession(this.ctx, info, ClientExchange.of(res), Promise.resolve()).run().catch((err: unknown) => this.crash(res, err));
       return;
     }
     // The live body goes to the backend through `relay` (attached now, so no chunk is missed while the
@@ -264,7 +329,7 @@ export class ProxyServer {
       });
       req.once('close', () => resolve());
     });
-    new HttpSession(this.ctx, info, res, bodyDone).run(relay).catch((err: unknown) => this.crash(res, err));
+    new HttpSession(this.ctx, info, ClientExchange.of(res), bodyDone).run(relay).catch((err: unknown) => this.crash(res, err));
   }
 
   private serveTest(req: IncomingMessage, res: ServerResponse, route: Route): void {
@@ -274,7 +339,7 @@ export class ProxyServer {
       return;
     }
     const info = this.requestInfo(req, route, NO_BODY);
-    new HttpSession(this.ctx, info, res, Promise.resolve()).apply(result.instruction);
+    new HttpSession(this.ctx, info, ClientExchange.of(res), Promise.resolve()).apply(result.instruction);
   }
 
   /** What the proxy keeps of a request (HTTP or a WebSocket handshake); `body` when it is already known. */
@@ -297,6 +362,20 @@ export class ProxyServer {
     if (!res.headersSent) sendTextError(res, 500, 'Internal Server Error', 'Internal error.');
     else res.destroy();
   }
+}
+
+/** What `singleHeader` gives for a header that came more than once. */
+const REPEATED = Symbol('repeated');
+
+/** The value of a header that came at most once (undefined when absent), or REPEATED. */
+function singleHeader(headers: ReadonlyArray<readonly [string, string]>, lower: string): string | undefined | typeof REPEATED {
+  let found: string | undefined;
+  for (const [name, value] of headers) {
+    if (!headerNameIs(name, lower)) continue;
+    if (found !== undefined) return REPEATED;
+    found = value;
+  }
+  return found;
 }
 
 /** The body of every request without one (a zero-length Buffer has nothing to change: one serves all). */

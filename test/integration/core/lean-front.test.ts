@@ -45,7 +45,7 @@ function portOf(proxy: RunningProxy): number {
   return Number(new URL(proxy.url).port);
 }
 
-function counts(proxy: RunningProxy): { requests: number; handedOver: number } {
+function counts(proxy: RunningProxy): { requests: number; handedOver: number; heldWithoutResponse: number } {
   return proxy.thumbtack.worker.proxy.leanFrontCounts();
 }
 
@@ -55,6 +55,8 @@ describe('lean front', () => {
   let node: RunningProxy;
   /** Slow backend requests answered so far. */
   const answered: string[] = [];
+  /** The lean proxy's log lines (info level: the access log). */
+  const leanLog: string[] = [];
 
   beforeAll(async () => {
     backend = await startBackend((req, res) => {
@@ -70,6 +72,9 @@ describe('lean front', () => {
         const body = (backend.requests[backend.requests.length - 1]?.body ?? '');
         res.writeHead(200, { 'Content-Type': 'text/plain', 'X-Method': req.method ?? '' });
         res.end(`got ${body.length}: ${body}\n`);
+      } else if (url.startsWith('/stream-latin1/')) {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Grip-Hold': 'stream', 'Grip-Channel': url.slice(15), 'X-Name': 'caf\u00e9' });
+        res.end();
       } else if (url.startsWith('/slow-stream/')) {
         setTimeout(() => {
           res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Grip-Hold': 'stream', 'Grip-Channel': url.slice(13) });
@@ -87,7 +92,7 @@ describe('lean front', () => {
     const before = process.env.THUMBTACK_LEAN_FRONT;
     try {
       process.env.THUMBTACK_LEAN_FRONT = '1';
-      lean = await startProxy({ routes, config });
+      lean = await startProxy({ routes, config, logLines: leanLog });
       process.env.THUMBTACK_LEAN_FRONT = '0';
       node = await startProxy({ routes, config });
     } finally {
@@ -122,21 +127,24 @@ describe('lean front', () => {
       const requests = raw.split(/(?:GET|HEAD|POST|PUT|DELETE) \//).length - 1;
       expect(counts(lean).requests - before.requests).toBe(requests);
       expect(counts(lean).handedOver).toBe(before.handedOver);
+      expect(counts(lean).heldWithoutResponse).toBe(before.heldWithoutResponse);
     }
-    expect(counts(node)).toEqual({ requests: 0, handedOver: 0 });
+    expect(counts(node)).toEqual({ requests: 0, handedOver: 0, heldWithoutResponse: 0 });
   });
 
   it('holds a stream read by the front: same head and initial body, then published items arrive', async () => {
     const raw = 'GET /stream/lean-s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n';
     const viaNode = exchange(portOf(node), [raw], { until: (t) => t.endsWith('start\n\r\n') });
-    const before = counts(lean).requests;
+    const before = counts(lean);
     const socket = net.connect(portOf(lean), '127.0.0.1');
     let text = '';
     socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
     socket.write(raw);
     await until(() => text.endsWith('start\n\r\n'), 5000, 'the stream head');
     expect(text).toBe(await viaNode);
-    expect(counts(lean).requests).toBe(before + 1);
+    expect(counts(lean).requests).toBe(before.requests + 1);
+    // Its head went straight to the socket: no Node request or response was made for it.
+    expect(counts(lean).heldWithoutResponse).toBe(before.heldWithoutResponse + 1);
     await until(() => (lean.thumbtack.worker.hold.index.get('lean-s')?.size ?? 0) === 1, 5000, 'the subscription');
     const res = await fetch(`${lean.publishUrl}/publish/`, {
       method: 'POST',
@@ -145,6 +153,33 @@ describe('lean front', () => {
     expect(res.status).toBe(200);
     await until(() => text.endsWith('5\r\nitem\n\r\n'), 5000, 'the published item');
     socket.destroy();
+  });
+
+  it('leaves to Node a stream head it would write differently, and writes the same bytes', async () => {
+    // A byte past ASCII in a header: Node writes a head sent alone as UTF-8 (stream-head.ts), so Node writes it.
+    const raw = 'GET /stream-latin1/lean-l HTTP/1.1\r\nHost: x\r\n\r\n';
+    const viaNode = exchange(portOf(node), [raw], { until: (t) => t.includes('\r\n\r\n') });
+    const before = counts(lean);
+    const viaLean = await exchange(portOf(lean), [raw], { until: (t) => t.includes('\r\n\r\n') });
+    expect(viaLean).toBe(await viaNode);
+    expect(viaLean).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(counts(lean).requests).toBe(before.requests + 1);
+    expect(counts(lean).heldWithoutResponse).toBe(before.heldWithoutResponse);
+  });
+
+  it('logs a request whose client left before the backend answered, as when the response was made at once', async () => {
+    const lines = leanLog;
+    const socket = net.connect(portOf(lean), '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write('GET /slow-stream/left-early HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => backend.requests.some((r) => r.url === '/slow-stream/left-early'), 5000, 'the backend request');
+    socket.destroy();
+    await until(() => answered.includes('/slow-stream/left-early'), 5000, 'the backend answer');
+    await until(() => lines.some((l) => l.includes('/slow-stream/left-early')), 5000, 'the access-log line');
+    const entry = JSON.parse(lines.find((l) => l.includes('/slow-stream/left-early')) as string) as Record<string, unknown>;
+    expect(entry).toMatchObject({ held: false, completed: false });
+    expect(lean.thumbtack.worker.hold.index.get('left-early')?.size ?? 0).toBe(0);
   });
 
   it('ends the hold of a client that sent far ahead of its held request when it goes away', async () => {
