@@ -3,8 +3,8 @@
  * (`writeHead(code, reason, headers)` then the first write, with `sendDate` off), built without one (pure:
  * no I/O). The lean front's held streams (issue 6) write it straight to the socket. Only the plain case is
  * built: where Node would add, drop or refuse something (a status without a body, a header or reason it
- * rejects, a `Connection`, `Content-Length`, `Transfer-Encoding`, `Keep-Alive`, `Date`, `Trailer` or
- * `Expect` header the response sets itself, a byte past ASCII), the answer is undefined and the response goes through Node.
+ * rejects, a `Connection`, `Content-Length`, `Transfer-Encoding`, `Keep-Alive`, `Trailer` or `Expect`
+ * header the response sets itself, a byte past ASCII), the answer is undefined and the response goes through Node.
  */
 import { isToken } from '../core/http-syntax';
 
@@ -15,8 +15,11 @@ import { isToken } from '../core/http-syntax';
  */
 const NOT_PLAIN = /[^\t\x20-\x7e]/;
 
-/** Header names whose presence changes what Node's `_storeHeader` adds (lower case). */
-const NODE_MANAGED = new Set(['connection', 'content-length', 'transfer-encoding', 'keep-alive', 'date', 'trailer', 'expect']);
+/**
+ * Header names whose presence changes what Node's `_storeHeader` adds or does (lower case). `Date` is not
+ * one: it only stops Node adding its own, which the proxy's responses never do (`sendDate` off).
+ */
+const NODE_MANAGED = new Set(['connection', 'content-length', 'transfer-encoding', 'keep-alive', 'trailer', 'expect']);
 
 /**
  * The head Node writes for a chunked response on a keep-alive connection that stays open for
