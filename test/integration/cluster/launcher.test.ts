@@ -69,7 +69,7 @@ describe('the thumbtack launcher', () => {
     for (const pid of workers) {
       const argv = commandLine(pid);
       for (const flag of LAUNCHER_NODE_FLAGS) expect(argv).toContain(flag);
-      expect(argv.filter((a) => a.includes('semi-space'))).toEqual([...LAUNCHER_NODE_FLAGS]);
+      expect(argv.filter((a) => a.includes('semi-space') || a.includes('scavenge'))).toEqual([...LAUNCHER_NODE_FLAGS]);
     }
     expect(child.output()).not.toMatch(HINT);
     await child.stop();
