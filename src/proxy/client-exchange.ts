@@ -22,7 +22,10 @@ export class ClientExchange {
     readonly socket: Socket,
     res: ServerResponse | undefined,
     private readonly make: (() => ServerResponse) | undefined,
-    /** The connection's keep-alive timeout, which a head written without the response object announces. */
+    /**
+     * The connection's keep-alive timeout, which a head written without the response object announces;
+     * undefined when no head may be written without it (the request does not keep its connection).
+     */
     readonly keepAliveTimeoutMs: number | undefined,
   ) {
     this.made = res;
@@ -34,7 +37,7 @@ export class ClientExchange {
   }
 
   /** A request whose response `make` builds when first asked for, on a connection kept alive that long. */
-  static deferred(socket: Socket, keepAliveTimeoutMs: number, make: () => ServerResponse): ClientExchange {
+  static deferred(socket: Socket, keepAliveTimeoutMs: number | undefined, make: () => ServerResponse): ClientExchange {
     return new ClientExchange(socket, undefined, make, keepAliveTimeoutMs);
   }
 

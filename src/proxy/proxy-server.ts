@@ -239,7 +239,10 @@ export class ProxyServer {
     const first = route.targets[0];
     if (first === undefined || first.kind === 'test') return false;
     this.ctx.hold.stats?.requestReceived(route.explicitId ? route.id : undefined);
-    const client = ClientExchange.deferred(socket, request.keepAliveTimeoutMs, () => {
+    // A head written without Node's response says `keep-alive` and chunked: an HTTP/1.1 request that keeps
+    // its connection. Node's response answers the others (`Connection: close`, no chunks for HTTP/1.0).
+    const keepsConnection = head.minorVersion === 1 && head.keepAlive;
+    const client = ClientExchange.deferred(socket, keepsConnection ? request.keepAliveTimeoutMs : undefined, () => {
       const res = request.response();
       res.sendDate = false;
       return res;

@@ -167,6 +167,18 @@ describe('lean front', () => {
     expect(counts(lean).heldWithoutResponse).toBe(before.heldWithoutResponse);
   });
 
+  it.each([
+    ['HTTP/1.0', 'GET /stream/lean-10 HTTP/1.0\r\nHost: x\r\n\r\n'],
+    ['Connection: close', 'GET /stream/lean-close HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
+  ])('leaves to Node the stream head of a request that does not keep its connection (%s)', async (_name, raw) => {
+    const viaNode = exchange(portOf(node), [raw], { until: (t) => t.endsWith('start\n') || t.endsWith('start\n\r\n') });
+    const before = counts(lean);
+    const viaLean = await exchange(portOf(lean), [raw], { until: (t) => t.endsWith('start\n') || t.endsWith('start\n\r\n') });
+    expect(viaLean).toBe(await viaNode);
+    expect(viaLean).toMatch(/\r\nConnection: close\r\n/);
+    expect(counts(lean).heldWithoutResponse).toBe(before.heldWithoutResponse);
+  });
+
   it('logs a request whose client left before the backend answered, as when the response was made at once', async () => {
     const lines = leanLog;
     const socket = net.connect(portOf(lean), '127.0.0.1');
