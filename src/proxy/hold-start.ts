@@ -124,7 +124,15 @@ export function writeStreamHead(
   withCors: (headers: Array<[string, string]>) => Array<[string, string]>,
 ): void {
   const r = instruction.response;
-  res.writeHead(r.code, r.reason, flatHeaders(withCors(r.headers.filter(([k]) => !headerNameIs(k, 'content-length')))));
+  res.writeHead(r.code, r.reason, flatHeaders(streamHeadHeaders(instruction, withCors)));
+}
+
+/** A stream head's headers: the instruction's, less `Content-Length`, after `withCors`. */
+function streamHeadHeaders(
+  instruction: Instruction,
+  withCors: (headers: Array<[string, string]>) => Array<[string, string]>,
+): Array<[string, string]> {
+  return withCors(instruction.response.headers.filter(([k]) => !headerNameIs(k, 'content-length')));
 }
 
 /**
@@ -179,7 +187,7 @@ export function startStreamOnSocket(
 ): HeldEndpoint | undefined {
   if (!ctx.settings.leanStreams) return undefined;
   const r = instruction.response;
-  const head = streamHead(r.code, r.reason, withCors(r.headers.filter(([k]) => !headerNameIs(k, 'content-length'))), keepAliveTimeoutMs);
+  const head = streamHead(r.code, r.reason, streamHeadHeaders(instruction, withCors), keepAliveTimeoutMs);
   if (head === undefined) return undefined;
   const body = r.body.length > 0 ? new ResponseFilterStream(responseFilters(instruction.channels), instruction.meta).process(r.body) : { ok: true as const, out: r.body };
   if (!body.ok) return undefined;

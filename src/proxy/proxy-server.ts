@@ -6,7 +6,7 @@ import type { RouteTable } from '../config/route-table';
 import type { Route } from '../config/route-types';
 import { ClientConnections, isRefused } from './client-connections';
 import { GRIP_BODY_LIMIT, pairsFromRaw, type ClientRequestInfo } from './client-request';
-import { beginAccess, startAccess } from './access-log';
+import { beginAccess, startAccess, type AccessRecord } from './access-log';
 import { sendComplete, sendTextError } from './client-writer';
 import { ClientExchange } from './client-exchange';
 import { HttpSession } from './http-session';
@@ -247,12 +247,7 @@ export class ProxyServer {
       res.sendDate = false;
       return res;
     });
-    client.access = startAccess(this.ctx.logger, {
-      method: head.method,
-      uri: `${isTls ? 'https' : 'http'}://${host ?? ''}${head.url}`,
-      route: route.id,
-      target: `${first.host}:${first.port}`,
-    });
+    client.access = startAccess(this.ctx.logger, accessFields(head.method, isTls, host ?? '', head.url, route));
     const info: ClientRequestInfo = {
       method: head.method,
       url: head.url,
@@ -292,12 +287,7 @@ export class ProxyServer {
     }
     this.ctx.hold.stats?.requestReceived(route.explicitId ? route.id : undefined);
     const first = route.targets[0];
-    beginAccess(res, this.ctx.logger, {
-      method: req.method ?? 'GET',
-      uri: `${this.isTls(req) ? 'https' : 'http'}://${req.headers.host ?? ''}${req.url ?? '/'}`,
-      route: route.id,
-      target: first ? (first.kind === 'test' ? 'test' : `${first.host}:${first.port}`) : '',
-    });
+    beginAccess(res, this.ctx.logger, accessFields(req.method ?? 'GET', this.isTls(req), req.headers.host ?? '', req.url ?? '/', route));
     if (first && first.kind === 'test') {
       req.resume();
       this.serveTest(req, res, route);
@@ -365,6 +355,13 @@ export class ProxyServer {
     if (!res.headersSent) sendTextError(res, 500, 'Internal Server Error', 'Internal error.');
     else res.destroy();
   }
+}
+
+/** The access-log fields of a request on `route`: its absolute URI and the target it goes to first. */
+function accessFields(method: string, isTls: boolean, host: string, url: string, route: Route): Omit<AccessRecord, 'logger' | 'startMs' | 'held'> {
+  const first = route.targets[0];
+  const target = first === undefined ? '' : first.kind === 'test' ? 'test' : `${first.host}:${first.port}`;
+  return { method, uri: `${isTls ? 'https' : 'http'}://${host}${url}`, route: route.id, target };
 }
 
 /** What `singleHeader` gives for a header that came more than once. */
