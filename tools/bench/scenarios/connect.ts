@@ -50,9 +50,11 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
   const requestsBefore = await ctx.backend.requests();
   const proxyCpu = cpuUse(ctx.target.pids);
   const genCpu = cpuUse(ctx.fleet.pids);
+  const backendCpu = cpuUse([ctx.backend.pid]);
   const opened = await open(n, true);
   const proxyUse = proxyCpu();
   const genUse = genCpu();
+  const backendUse = backendCpu();
   const backendRequests = (await ctx.backend.requests()) - requestsBefore;
   ctx.note(`opened ${opened.established}/${n} in ${(opened.elapsedMs / 1000).toFixed(1)} s, ${opened.failed} failed${opened.firstFailure ? ` (first: ${opened.firstFailure})` : ''}, ${backendRequests} backend requests`);
   const lat = latencySummary(opened.connectMs ?? []);
@@ -71,6 +73,8 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
     // CPU per new held connection, over every process of the proxy (Pushpin's three, Thumbtack's workers).
     proxy_cpu_us_per_conn: cpuMicrosPer(proxyUse.cpuS, opened.established),
     gen_cpu_us_per_conn: cpuMicrosPer(genUse.cpuS, opened.established),
+    // The backend shares the machine's cores: what it takes is CPU the proxy cannot have.
+    backend_cpu_us_per_conn: cpuMicrosPer(backendUse.cpuS, opened.established),
   };
   if (warmupRate !== undefined) metrics.warmup_accept_per_s = warmupRate;
   return metrics;
