@@ -32,6 +32,13 @@ export function rawClientSends(req: BackendRequest): boolean {
   return !req.target.ssl && req.bodyStream === undefined;
 }
 
+/**
+ * Every backend connection reads into this one buffer (`onread`): no Buffer per read, and no trip through
+ * the socket's Readable (`push`, the `data` event, a `process.nextTick` per read). What outlives the read
+ * callback is copied: a split head, body bytes.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 /** Idle connections by `host:port`, the most recently used last. */
 const idle = new Map<string, BackendConnection[]>();
 
@@ -134,15 +141,24 @@ class BackendConnection {
   private completed = 0;
   private connected = false;
   private errorCode = '';
+  /** Reading was stopped for back pressure (the response's stream buffer was full). */
+  private readPaused = false;
 
   constructor(
     private readonly key: string,
     host: string,
     port: number,
   ) {
-    this.socket = net.connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+    this.socket = net.connect({
+      host,
+      port,
+      noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: 60_000,
+      // A false return stops reading (back pressure) until `socket.resume()`.
+      onread: { buffer: READ_BUFFER, callback: (nread: number) => this.onRead(nread) },
+    });
     this.socket.once('connect', () => (this.connected = true));
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (err: NodeJS.ErrnoException) => (this.errorCode = err.code ?? err.message));
     this.socket.on('close', () => this.onClose());
@@ -185,6 +201,19 @@ class BackendConnection {
     if (this.exchange === exchange || this.reserved === exchange) this.socket.destroy();
   }
 
+  private onRead(nread: number): boolean {
+    this.onData(READ_BUFFER.subarray(0, nread));
+    return !this.readPaused;
+  }
+
+  /** Resumes reading after back pressure. */
+  private resumeReading(): void {
+    if (!this.readPaused) return;
+    this.readPaused = false;
+    this.socket.resume();
+  }
+
+  /** `chunk` is a view of READ_BUFFER, valid only until this returns. */
   private onData(chunk: Buffer): void {
     const exchange = this.exchange;
     if (exchange === undefined) {
@@ -203,7 +232,7 @@ class BackendConnection {
         return;
       }
       if (parsed.value.kind === 'incomplete') {
-        this.pendingHead = buf;
+        this.pendingHead = buf.buffer === READ_BUFFER.buffer ? Buffer.from(buf) : buf;
         return;
       }
       const { head, length } = parsed.value;
@@ -225,7 +254,7 @@ class BackendConnection {
       const response = new DispatchedResponse(head.statusCode, head.statusMessage, head.rawHeaders);
       // Only while the connection still carries this exchange (a finished response's stream may still ask).
       response.resumeParser = () => {
-        if (this.exchange === exchange) this.socket.resume();
+        if (this.exchange === exchange) this.resumeReading();
       };
       response.abortRequest = () => this.drop(exchange);
       exchange.response = response;
@@ -244,7 +273,7 @@ class BackendConnection {
     let rest: Buffer | undefined;
     if (this.framing.kind === 'length') {
       const take = Math.min(this.remaining, chunk.length);
-      if (take > 0) more = response.receive(take === chunk.length ? chunk : chunk.subarray(0, take));
+      if (take > 0) more = response.receive(Buffer.from(take === chunk.length ? chunk : chunk.subarray(0, take)));
       this.remaining -= take;
       if (this.remaining === 0) rest = chunk.subarray(take);
     } else if (this.framing.kind === 'chunked') {
@@ -253,11 +282,11 @@ class BackendConnection {
         this.cutOff(exchange, decoded.error.message);
         return;
       }
-      for (const piece of decoded.value.data) if (piece.length > 0) more = response.receive(piece);
+      for (const piece of decoded.value.data) if (piece.length > 0) more = response.receive(Buffer.from(piece));
       if (decoded.value.done) rest = decoded.value.rest;
-    } else more = response.receive(chunk);
+    } else more = response.receive(Buffer.from(chunk));
     if (rest !== undefined) this.complete(exchange, rest);
-    else if (!more) this.socket.pause(); // resumed by the response's `_read`
+    else if (!more) this.readPaused = true; // onRead stops reading; the response's `_read` resumes it
   }
 
   /** The response is complete; `rest` holds any bytes after it (a backend that sent more than it said). */
@@ -273,7 +302,7 @@ class BackendConnection {
       this.socket.destroy();
       return;
     }
-    this.socket.resume();
+    this.resumeReading();
     this.socket.setTimeout(this.idleMs);
     this.socket.unref();
     let list = idle.get(this.key);

@@ -174,6 +174,27 @@ describe('raw backend client: responses', () => {
     }
   });
 
+  it('keeps split heads and body pieces intact while other connections read (one read buffer is shared)', async () => {
+    // Two responses at once, each head split over writes and each body in pieces (length-framed on one,
+    // chunked on the other), the pieces of both interleaved; the bodies are read only once both are done.
+    const backend = await rawBackend((request, socket) => {
+      const a = request.startsWith('GET /a');
+      const pieces = a
+        ? ['HTTP/1.1 200 OK\r\nCont', 'ent-Length: 12\r\n', '\r\naaaa', 'bbbb', 'cccc']
+        : ['HTTP/1.1 200 OK\r\nTransfer-Enc', 'oding: chunked\r\n\r\n', '4\r\nwwww\r\n', '4\r\nxxxx\r\n4\r\nyy', 'yy\r\n0\r\n\r\n'];
+      pieces.forEach((piece, i) => setTimeout(() => socket.write(piece), 20 * i + (a ? 0 : 10)));
+    });
+    try {
+      const [a, b] = await Promise.all([okResponse(send(backend.port, { path: '/a' })), okResponse(send(backend.port, { path: '/b' }))]);
+      await sleep(150);
+      expect(await bodyOf(a)).toBe('aaaabbbbcccc');
+      expect(await bodyOf(b)).toBe('wwwwxxxxyyyy');
+      expect(backend.connections).toBe(2);
+    } finally {
+      await backend.close();
+    }
+  });
+
   it('applies back pressure to a large body read late, and delivers all of it', async () => {
     const size = 8 * 1024 * 1024;
     const backend = await rawBackend((_, socket) => {
