@@ -10,6 +10,7 @@ import { beginAccess, startAccess, type AccessRecord } from './access-log';
 import { sendComplete, sendTextError } from './client-writer';
 import { ClientExchange } from './client-exchange';
 import { HttpSession } from './http-session';
+import { setNoDelayOnListener } from './listener-no-delay';
 import { LeanFront, type LeanRequest } from './lean-front';
 import type { ProxyContext } from './proxy-context';
 import { testHandler } from './test-handler';
@@ -115,6 +116,7 @@ export class ProxyServer {
       server.once('error', reject);
       server.listen({ port, host }, () => {
         server.off('error', reject);
+        setNoDelayOnListener(server);
         resolve((server.address() as AddressInfo).port);
       });
     });
