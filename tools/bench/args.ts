@@ -46,9 +46,9 @@ export interface BenchArgs {
   pending?: number;
   /** Publish rounds per run (fanout, ws). */
   rounds?: number;
-  /** Unmeasured publish rounds before them (fanout, ws; default 1). */
+  /** Unmeasured rounds first: publish rounds (fanout, ws; default 1), connection rounds (connect; default 3). */
   warmup?: number;
-  /** Connections opened and closed, unmeasured, before the measured ones (connect; default 2,000). */
+  /** Connections opened and closed per unmeasured round before the measured ones (connect; default 3,000). */
   warmupConns?: number;
   /** Seconds of unmeasured load before the measured window (throughput, proxy; default 1). */
   warmupS?: number;
@@ -115,8 +115,9 @@ options:
   --concurrency N                   concurrent requests (throughput, proxy)
   --duration S                      measurement window in seconds (throughput, proxy, keepalive)
   --rounds N                        publish rounds per run (fanout, ws)
-  --warmup N                        unmeasured publish rounds first (fanout, ws; default 1)
-  --warmup-conns N                  connect: connections opened and closed first, unmeasured (default 2000)
+  --warmup N                        unmeasured rounds first: publish rounds (fanout, ws; default 1);
+                                    rounds of --warmup-conns connections opened and closed (connect; default 3)
+  --warmup-conns N                  connect: connections per warm-up round (default 3000)
   --warmup-s S                      throughput, proxy: seconds of unmeasured load first (default 1)
   --batch                           fanout, ws: one publish request carrying every channel's item
   --pending N                       connections being opened at once, all load processes (default 100)

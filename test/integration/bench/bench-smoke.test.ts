@@ -56,8 +56,10 @@ describe('tools/bench smoke run', () => {
     expect(summary.established?.median).toBe(50);
   });
 
-  it('connect: every connection is one backend request, the warm-up ones not counted', async () => {
-    const summary = summaryOf((await bench(['connect', '--n', '100', '--channels', '10', '--warmup-conns', '60']))[0], 'connect');
+  it('connect: every connection is one backend request, the warm-up rounds not counted', async () => {
+    const [report] = await bench(['connect', '--n', '100', '--channels', '10', '--warmup', '2', '--warmup-conns', '60']);
+    expect(report?.params).toMatchObject({ warmup_rounds: 2, warmup_conns: 60 });
+    const summary = summaryOf(report, 'connect');
     expect(summary.established?.median).toBe(100);
     expect(summary.backend_requests?.median).toBe(100);
     expect(summary.warmup_accept_per_s?.median).toBeGreaterThan(0);
@@ -66,6 +68,7 @@ describe('tools/bench smoke run', () => {
     // CPU per new connection from /proc (10 ms ticks: a run this small may read 0, never less or nothing).
     expect(summary.proxy_cpu_us_per_conn?.median).toBeGreaterThanOrEqual(0);
     expect(summary.gen_cpu_us_per_conn?.median).toBeGreaterThanOrEqual(0);
+    expect(summary.backend_cpu_us_per_conn?.median).toBeGreaterThanOrEqual(0);
   });
 
   it('connect --proxy-cpus --load-cpus: the proxy and the load run confined to the CPUs given', async () => {

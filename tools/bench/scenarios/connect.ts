@@ -2,14 +2,21 @@
  * `connect`: the rate of new held connections. Opens N SSE streams over C channels as fast as the proxy
  * accepts them (at most --pending waiting for their response head at once); each one is a backend request
  * answered with a stream hold. Reports the accept rate, each connection's time from connect() to its
- * response head, the backend requests seen, and the CPU of proxy and load generator while opening. First,
- * `--warmup-conns` connections (default 2,000) are opened and closed unmeasured.
+ * response head, the backend requests seen, and the CPU of proxy, load generator and backend while opening.
+ * First, `--warmup` rounds (default 3) of `--warmup-conns` connections (default 3,000) are opened and closed
+ * unmeasured.
  */
 import type { BenchArgs } from '../args';
 import { latencySummary, perSecond } from '../stats';
 import { cpuMicrosPer, cpuUse, DEFAULT_PENDING, pendingPerProc, procsFor, sleep, type RunMetrics, type ScenarioContext, type ScenarioDef } from '../scenario-kit';
 
-const DEFAULTS = { n: 5_000, channels: 100, warmupConns: 2_000 };
+/**
+ * Warm-up: 3 rounds of 3,000 connections. With one round of 2,000 (before the sixteenth pass), V8 was still
+ * compiling ~40 of Thumbtack's hot functions in the measured window, and the first mass close of held
+ * connections deoptimized shared stream code that was then compiled again: 192-220 us of CPU per
+ * connection against 142-150 once warm (docs/PERFORMANCE.md, sixteenth pass).
+ */
+const DEFAULTS = { n: 5_000, channels: 100, warmupConns: 3_000, warmupRounds: 3 };
 /** Time for the target to finish closing the warm-up's connections (Pushpin has a 20,000-file limit). */
 const SETTLE_MS = 1_000;
 
@@ -19,11 +26,12 @@ function params(args: BenchArgs) {
     channels: args.channels ?? DEFAULTS.channels,
     pending: args.pending ?? DEFAULT_PENDING,
     warmup_conns: args.warmupConns ?? DEFAULTS.warmupConns,
+    warmup_rounds: args.warmup ?? DEFAULTS.warmupRounds,
   };
 }
 
 async function run(ctx: ScenarioContext): Promise<RunMetrics> {
-  const { n, channels, warmup_conns: warmupConns } = params(ctx.args);
+  const { n, channels, warmup_conns: warmupConns, warmup_rounds: warmupRounds } = params(ctx.args);
   const open = (count: number, timings: boolean): ReturnType<typeof ctx.fleet.openStreams> =>
     ctx.fleet.openStreams({
       port: ctx.target.proxyPort,
@@ -36,14 +44,15 @@ async function run(ctx: ScenarioContext): Promise<RunMetrics> {
       deadlineMs: 180_000,
       timings,
     });
-  // A long-running proxy is warm: the measured connections come after a first, unmeasured batch (its
-  // rate is reported as warmup_accept_per_s), which Thumbtack's JIT compiler and both targets' allocators
-  // see first.
+  // A long-running proxy is warm: the measured connections come after unmeasured rounds of connections
+  // opened and then closed, which Thumbtack's JIT compiler and both targets' allocators see first. More
+  // than one round, so that the code that closes connections, and the open path after a mass close, are
+  // compiled too (the first round's rate is reported as warmup_accept_per_s).
   let warmupRate: number | undefined;
-  if (warmupConns > 0) {
+  for (let round = 0; round < warmupRounds && warmupConns > 0; round++) {
     const warm = await open(warmupConns, false);
-    warmupRate = perSecond(warm.established, warm.elapsedMs);
-    ctx.note(`warm-up: opened ${warm.established}/${warmupConns} in ${(warm.elapsedMs / 1000).toFixed(1)} s, ${warm.failed} failed`);
+    warmupRate ??= perSecond(warm.established, warm.elapsedMs);
+    ctx.note(`warm-up ${round + 1}/${warmupRounds}: opened ${warm.established}/${warmupConns} in ${(warm.elapsedMs / 1000).toFixed(1)} s, ${warm.failed} failed`);
     await ctx.fleet.closeAll();
     await sleep(SETTLE_MS);
   }
