@@ -39,6 +39,11 @@ export function rawClientSends(req: BackendRequest): boolean {
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
+/** `buf` itself, or a copy of it when it is a view of READ_BUFFER (which the next read overwrites). */
+function ownBytes(buf: Buffer): Buffer {
+  return buf.buffer === READ_BUFFER.buffer ? Buffer.from(buf) : buf;
+}
+
 /** Idle connections by `host:port`, the most recently used last. */
 const idle = new Map<string, BackendConnection[]>();
 
@@ -232,7 +237,7 @@ class BackendConnection {
         return;
       }
       if (parsed.value.kind === 'incomplete') {
-        this.pendingHead = buf.buffer === READ_BUFFER.buffer ? Buffer.from(buf) : buf;
+        this.pendingHead = ownBytes(buf);
         return;
       }
       const { head, length } = parsed.value;
@@ -267,13 +272,15 @@ class BackendConnection {
     }
   }
 
-  private readBody(exchange: Exchange, chunk: Buffer): void {
+  private readBody(exchange: Exchange, received: Buffer): void {
+    // The response keeps body bytes past this read (its early chunks, its stream buffer).
+    const chunk = ownBytes(received);
     const response = exchange.response as DispatchedResponse;
     let more = true;
     let rest: Buffer | undefined;
     if (this.framing.kind === 'length') {
       const take = Math.min(this.remaining, chunk.length);
-      if (take > 0) more = response.receive(Buffer.from(take === chunk.length ? chunk : chunk.subarray(0, take)));
+      if (take > 0) more = response.receive(take === chunk.length ? chunk : chunk.subarray(0, take));
       this.remaining -= take;
       if (this.remaining === 0) rest = chunk.subarray(take);
     } else if (this.framing.kind === 'chunked') {
@@ -282,9 +289,9 @@ class BackendConnection {
         this.cutOff(exchange, decoded.error.message);
         return;
       }
-      for (const piece of decoded.value.data) if (piece.length > 0) more = response.receive(Buffer.from(piece));
+      for (const piece of decoded.value.data) if (piece.length > 0) more = response.receive(piece);
       if (decoded.value.done) rest = decoded.value.rest;
-    } else more = response.receive(Buffer.from(chunk));
+    } else more = response.receive(chunk);
     if (rest !== undefined) this.complete(exchange, rest);
     else if (!more) this.readPaused = true; // onRead stops reading; the response's `_read` resumes it
   }
