@@ -25,9 +25,9 @@ function noDelayOf(socket: net.Socket): Promise<string> {
 }
 
 /** Listens on `server`, applies the helper, and resolves with its answer and the first accepted socket. */
-async function acceptOne(server: net.Server, apply: (server: net.Server) => boolean): Promise<{ applied: boolean; accepted: net.Socket; client: net.Socket }> {
+async function acceptOne(server: net.Server): Promise<{ applied: boolean; accepted: net.Socket; client: net.Socket }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const applied = apply(server);
+  const applied = setNoDelayOnListener(server);
   const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
   const client = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
   return { applied, accepted: await accepted, client };
@@ -41,7 +41,7 @@ describe('TCP_NODELAY on the listening socket', () => {
 
   it('reaches every accepted connection without a call per connection', async () => {
     const server = net.createServer({ noDelay: true });
-    const { applied, accepted, client } = await acceptOne(server, setNoDelayOnListener);
+    const { applied, accepted, client } = await acceptOne(server);
     cleanup.push(() => (client.destroy(), accepted.destroy(), server.close()));
     expect(applied).toBe(true);
     // Node no longer sets it per connection...
@@ -52,7 +52,7 @@ describe('TCP_NODELAY on the listening socket', () => {
 
   it('leaves a server that does not ask for it alone (an accepted socket then has Nagle on)', async () => {
     const server = net.createServer({ noDelay: false });
-    const { applied, accepted, client } = await acceptOne(server, setNoDelayOnListener);
+    const { applied, accepted, client } = await acceptOne(server);
     cleanup.push(() => (client.destroy(), accepted.destroy(), server.close()));
     expect(applied).toBe(false);
     expect(await noDelayOf(accepted)).toBe('0');
