@@ -100,7 +100,8 @@ scenarios:
   connections, publish: former names of idle and throughput
   targets       issue 6's whole table in one command: idle at 200,000 (Thumbtack) and 15,000 (both),
                 connect, fanout, throughput, proxy (both, --workers 1 unless given), then the targets
-                with ratios and met/not met. --runs, --json, --thumbtack-dir etc. apply to every step.
+                with ratios and met/not met; 5 runs per target (3 at 200,000) unless --runs is given.
+                --runs, --json, --thumbtack-dir etc. apply to every step.
 
 options:
   --target thumbtack|pushpin|floor|both|A,B

@@ -22,7 +22,7 @@ import { proxyScenario } from './scenarios/proxy';
 import { throughputScenario } from './scenarios/throughput';
 import { wsScenario } from './scenarios/ws';
 import { externalTarget, REPO_ROOT, startBackend, startTarget, type Backend, type Target } from './targets';
-import { formatTargetRows, TARGET_STEPS, targetRows } from './targets-table';
+import { formatTargetRows, TARGET_STEPS, targetRows, targetStepArgv } from './targets-table';
 
 const SCENARIO_DEFS: Record<Scenario, ScenarioDef> = {
   idle: idleScenario,
@@ -119,9 +119,9 @@ function printReport(report: BenchReport, json: boolean): void {
 
 /**
  * `targets`: issue 6's whole table in one command. Runs the steps of `TARGET_STEPS` in turn (the caller's
- * options, e.g. `--runs` or `--thumbtack-dir`, apply to each; `--workers 1` by default except for the
- * 200,000-connection step, which needs Thumbtack's automatic worker count), prints each report, then the
- * targets table.
+ * options, e.g. `--runs` or `--thumbtack-dir`, apply to each; by default 5 runs per target, 3 for the
+ * 200,000-connection step, and `--workers 1` except there, see `targetStepArgv`), prints each report, then
+ * the targets table.
  */
 async function runTargets(rest: readonly string[]): Promise<number> {
   for (const fixed of ['--n', '--target', '--url']) {
@@ -131,12 +131,10 @@ async function runTargets(rest: readonly string[]): Promise<number> {
     }
   }
   const json = rest.includes('--json');
-  const userWorkers = rest.some((a) => a === '--workers' || a.startsWith('--workers='));
   const reports: Record<string, BenchReport | undefined> = {};
   let code = 0;
   for (const step of TARGET_STEPS) {
-    const workers = userWorkers || step.scenario === 'idle' ? [] : ['--workers', '1'];
-    const parsed = parseBenchArgs([step.scenario, ...rest, ...step.extra, ...workers]);
+    const parsed = parseBenchArgs(targetStepArgv(step, rest));
     if (!parsed.ok) {
       process.stderr.write(`bench: ${parsed.error.message}\n\n${USAGE}`);
       return 2;

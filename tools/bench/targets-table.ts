@@ -7,17 +7,39 @@ import type { BenchReport } from './report';
 import { formatNumber } from './report';
 import { median } from './stats';
 
-/** The scenarios `targets` runs, in order, with the options each gets on top of the caller's. */
-export const TARGET_STEPS: ReadonlyArray<{ scenario: 'idle' | 'connect' | 'fanout' | 'throughput' | 'proxy'; key: string; extra: string[] }> = [
+/**
+ * The scenarios `targets` runs, in order, with the options each gets on top of the caller's, and its runs per
+ * target when the caller gives no `--runs`. Five for the rate and memory steps: this machine's CPUs have
+ * slow windows of tens of seconds to minutes in which Thumbtack's CPU per unit of work doubles, and with
+ * three runs one slow window in one system's runs moved a median and decided a target (docs/PERFORMANCE.md,
+ * seventeenth pass). Three for the 200,000-connection step, which takes ~2.5 minutes a run and varies little.
+ */
+export const TARGET_STEPS: ReadonlyArray<{ scenario: 'idle' | 'connect' | 'fanout' | 'throughput' | 'proxy'; key: string; extra: string[]; runs: number }> = [
   // 200,000 held streams: Thumbtack only (Pushpin's connection manager stops near its 20,000-file limit).
-  { scenario: 'idle', key: 'idle-big', extra: ['--target', 'thumbtack', '--n', '200000', '--gc', '--pending', '300'] },
+  { scenario: 'idle', key: 'idle-big', extra: ['--target', 'thumbtack', '--n', '200000', '--gc', '--pending', '300'], runs: 3 },
   // Memory of Pushpin's held streams, at a size it can hold.
-  { scenario: 'idle', key: 'idle', extra: ['--target', 'both', '--n', '15000', '--gc'] },
-  { scenario: 'connect', key: 'connect', extra: ['--target', 'both'] },
-  { scenario: 'fanout', key: 'fanout', extra: ['--target', 'both'] },
-  { scenario: 'throughput', key: 'throughput', extra: ['--target', 'both'] },
-  { scenario: 'proxy', key: 'proxy', extra: ['--target', 'both'] },
+  { scenario: 'idle', key: 'idle', extra: ['--target', 'both', '--n', '15000', '--gc'], runs: 5 },
+  { scenario: 'connect', key: 'connect', extra: ['--target', 'both'], runs: 5 },
+  { scenario: 'fanout', key: 'fanout', extra: ['--target', 'both'], runs: 5 },
+  { scenario: 'throughput', key: 'throughput', extra: ['--target', 'both'], runs: 5 },
+  { scenario: 'proxy', key: 'proxy', extra: ['--target', 'both'], runs: 5 },
 ];
+
+/** Whether `argv` has option `name`, as `--name V` or `--name=V`. */
+function hasOption(argv: readonly string[], name: string): boolean {
+  return argv.some((a) => a === name || a.startsWith(`${name}=`));
+}
+
+/**
+ * The bench arguments of one `targets` step: the scenario, the caller's options (`rest`), the step's own,
+ * `--workers 1` unless the caller chose workers (the 200,000-connection step takes Thumbtack's automatic
+ * count), and the step's runs unless the caller chose `--runs` (which then applies to every step).
+ */
+export function targetStepArgv(step: (typeof TARGET_STEPS)[number], rest: readonly string[]): string[] {
+  const workers = hasOption(rest, '--workers') || step.scenario === 'idle' ? [] : ['--workers', '1'];
+  const runs = hasOption(rest, '--runs') ? [] : ['--runs', String(step.runs)];
+  return [step.scenario, ...rest, ...step.extra, ...workers, ...runs];
+}
 
 export interface TargetRow {
   figure: string;

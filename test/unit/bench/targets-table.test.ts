@@ -1,6 +1,7 @@
 import type { MachineInfo } from '../../../tools/bench/machine';
 import type { BenchReport } from '../../../tools/bench/report';
-import { formatTargetRows, medianOf, TARGET_STEPS, targetRows } from '../../../tools/bench/targets-table';
+import { parseBenchArgs } from '../../../tools/bench/args';
+import { formatTargetRows, medianOf, TARGET_STEPS, targetRows, targetStepArgv } from '../../../tools/bench/targets-table';
 
 function report(scenario: string, runs: Record<string, Array<Record<string, number>>>): BenchReport {
   return {
@@ -25,6 +26,28 @@ describe('targets table (issue 6)', () => {
   it('runs the 200,000-connection step for Thumbtack only, every other step for both', () => {
     expect(TARGET_STEPS[0]?.extra).toEqual(expect.arrayContaining(['thumbtack', '200000']));
     for (const step of TARGET_STEPS.slice(1)) expect(step.extra).toEqual(expect.arrayContaining(['--target', 'both']));
+  });
+
+  it('runs each step 5 times per target (the 200,000-connection step 3) unless --runs is given', () => {
+    const runsOf = (rest: string[]) =>
+      TARGET_STEPS.map((step) => {
+        const parsed = parseBenchArgs(targetStepArgv(step, rest));
+        if (!parsed.ok) throw new Error(parsed.error.message);
+        return parsed.value.runs;
+      });
+    expect(runsOf([])).toEqual([3, 5, 5, 5, 5, 5]);
+    expect(runsOf(['--runs', '2'])).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(runsOf(['--runs=4'])).toEqual([4, 4, 4, 4, 4, 4]);
+  });
+
+  it('runs the rate steps with one worker unless the caller chose workers', () => {
+    const workersOf = (rest: string[]) => TARGET_STEPS.map((step) => {
+      const argv = targetStepArgv(step, rest);
+      const at = argv.indexOf('--workers');
+      return at < 0 ? undefined : argv[at + 1];
+    });
+    expect(workersOf(['--thumbtack-dir', '/x'])).toEqual([undefined, undefined, '1', '1', '1', '1']);
+    expect(workersOf(['--workers', '2'])).toEqual(['2', '2', '2', '2', '2', '2']);
   });
 
   it('takes medians and judges each figure against its target', () => {
