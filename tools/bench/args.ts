@@ -99,8 +99,9 @@ scenarios:
   keepalive     N SSE streams with Grip-Keep-Alive timeout=1 for D s: keepalives_per_s, CPU
   connections, publish: former names of idle and throughput
   targets       issue 6's whole table in one command: idle at 200,000 (Thumbtack) and 15,000 (both),
-                connect, fanout, throughput, proxy (both, --workers 1 unless given), then the targets
-                with ratios and met/not met; 5 runs per target (3 at 200,000) unless --runs is given.
+                connect, fanout, throughput, proxy (both), then the targets with ratios and met/not
+                met. Unless given: 5 runs per target (3 at 200,000); Thumbtack's automatic workers for
+                idle, 2 accepting from the kernel for connect, 1 for the others.
                 --runs, --json, --thumbtack-dir etc. apply to every step.
 
 options:

@@ -119,9 +119,8 @@ function printReport(report: BenchReport, json: boolean): void {
 
 /**
  * `targets`: issue 6's whole table in one command. Runs the steps of `TARGET_STEPS` in turn (the caller's
- * options, e.g. `--runs` or `--thumbtack-dir`, apply to each; by default 5 runs per target, 3 for the
- * 200,000-connection step, and `--workers 1` except there, see `targetStepArgv`), prints each report, then
- * the targets table.
+ * options, e.g. `--runs` or `--thumbtack-dir`, apply to each; each step's own runs and workers otherwise,
+ * see `TARGET_STEPS`), prints each report, then the targets table.
  */
 async function runTargets(rest: readonly string[]): Promise<number> {
   for (const fixed of ['--n', '--target', '--url']) {

@@ -8,21 +8,29 @@ import { formatNumber } from './report';
 import { median } from './stats';
 
 /**
- * The scenarios `targets` runs, in order, with the options each gets on top of the caller's, and its runs per
- * target when the caller gives no `--runs`. Five for the rate and memory steps: this machine's CPUs have
- * slow windows of tens of seconds to minutes in which Thumbtack's CPU per unit of work doubles, and with
- * three runs one slow window in one system's runs moved a median and decided a target (docs/PERFORMANCE.md,
- * seventeenth pass). Three for the 200,000-connection step, which takes ~2.5 minutes a run and varies little.
+ * The scenarios `targets` runs, in order, with the options each gets on top of the caller's, Thumbtack's
+ * workers unless the caller chooses (`workers`), and the runs per target unless the caller gives `--runs`.
+ *
+ * Runs: five for the rate and memory steps. This machine's CPUs have slow windows of tens of seconds to
+ * minutes in which Thumbtack's CPU per unit of work doubles, and with three runs one slow window in one
+ * system's runs moved a median and decided a target. Three for the 200,000-connection step, which takes
+ * ~2.5 minutes a run and varies little (docs/PERFORMANCE.md, seventeenth pass).
+ *
+ * Workers: Thumbtack's automatic count for the idle steps (12 for 200,000 connections, 3 for 15,000), one
+ * for the publish and proxy steps (a second worker costs more than it gives on two cores shared with the
+ * load), and two accepting from the kernel for `connect`: in the machine's fast windows as fast as one
+ * (5,795-6,285 against 6,035-6,400/s), in its slow windows 17-49 % faster, since one worker then
+ * saturates its core while the other core idles (8 alternating pairs, seventeenth pass).
  */
-export const TARGET_STEPS: ReadonlyArray<{ scenario: 'idle' | 'connect' | 'fanout' | 'throughput' | 'proxy'; key: string; extra: string[]; runs: number }> = [
+export const TARGET_STEPS: ReadonlyArray<{ scenario: 'idle' | 'connect' | 'fanout' | 'throughput' | 'proxy'; key: string; extra: string[]; workers: string[]; runs: number }> = [
   // 200,000 held streams: Thumbtack only (Pushpin's connection manager stops near its 20,000-file limit).
-  { scenario: 'idle', key: 'idle-big', extra: ['--target', 'thumbtack', '--n', '200000', '--gc', '--pending', '300'], runs: 3 },
+  { scenario: 'idle', key: 'idle-big', extra: ['--target', 'thumbtack', '--n', '200000', '--gc', '--pending', '300'], workers: [], runs: 3 },
   // Memory of Pushpin's held streams, at a size it can hold.
-  { scenario: 'idle', key: 'idle', extra: ['--target', 'both', '--n', '15000', '--gc'], runs: 5 },
-  { scenario: 'connect', key: 'connect', extra: ['--target', 'both'], runs: 5 },
-  { scenario: 'fanout', key: 'fanout', extra: ['--target', 'both'], runs: 5 },
-  { scenario: 'throughput', key: 'throughput', extra: ['--target', 'both'], runs: 5 },
-  { scenario: 'proxy', key: 'proxy', extra: ['--target', 'both'], runs: 5 },
+  { scenario: 'idle', key: 'idle', extra: ['--target', 'both', '--n', '15000', '--gc'], workers: [], runs: 5 },
+  { scenario: 'connect', key: 'connect', extra: ['--target', 'both'], workers: ['--workers', '2', '--worker-accept', 'kernel'], runs: 5 },
+  { scenario: 'fanout', key: 'fanout', extra: ['--target', 'both'], workers: ['--workers', '1'], runs: 5 },
+  { scenario: 'throughput', key: 'throughput', extra: ['--target', 'both'], workers: ['--workers', '1'], runs: 5 },
+  { scenario: 'proxy', key: 'proxy', extra: ['--target', 'both'], workers: ['--workers', '1'], runs: 5 },
 ];
 
 /** Whether `argv` has option `name`, as `--name V` or `--name=V`. */
@@ -32,11 +40,11 @@ function hasOption(argv: readonly string[], name: string): boolean {
 
 /**
  * The bench arguments of one `targets` step: the scenario, the caller's options (`rest`), the step's own,
- * `--workers 1` unless the caller chose workers (the 200,000-connection step takes Thumbtack's automatic
- * count), and the step's runs unless the caller chose `--runs` (which then applies to every step).
+ * its workers unless the caller chose `--workers`, and its runs unless the caller chose `--runs` (either
+ * then applies to every step).
  */
 export function targetStepArgv(step: (typeof TARGET_STEPS)[number], rest: readonly string[]): string[] {
-  const workers = hasOption(rest, '--workers') || step.scenario === 'idle' ? [] : ['--workers', '1'];
+  const workers = hasOption(rest, '--workers') ? [] : step.workers;
   const runs = hasOption(rest, '--runs') ? [] : ['--runs', String(step.runs)];
   return [step.scenario, ...rest, ...step.extra, ...workers, ...runs];
 }
