@@ -101,7 +101,7 @@ scenarios:
   targets       issue 6's whole table in one command: idle at 200,000 (Thumbtack) and 15,000 (both),
                 connect, fanout, throughput, proxy (both), then the targets with ratios and met/not
                 met. Unless given: 5 runs per target (3 at 200,000); Thumbtack's automatic workers for
-                idle, 2 accepting from the kernel for connect, 1 for the others.
+                idle, 2 accepting from the kernel for connect, 2 for proxy, 1 for fanout and throughput.
                 --runs, --json, --thumbtack-dir etc. apply to every step.
 
 options:

@@ -16,11 +16,13 @@ import { median } from './stats';
  * system's runs moved a median and decided a target. Three for the 200,000-connection step, which takes
  * ~2.5 minutes a run and varies little (docs/PERFORMANCE.md, seventeenth pass).
  *
- * Workers: Thumbtack's automatic count for the idle steps (12 for 200,000 connections, 3 for 15,000), one
- * for the publish and proxy steps (a second worker costs more than it gives on two cores shared with the
- * load), and two accepting from the kernel for `connect`: in the machine's fast windows as fast as one
- * (5,795-6,285 against 6,035-6,400/s), in its slow windows 17-49 % faster, since one worker then
- * saturates its core while the other core idles (8 alternating pairs, seventeenth pass).
+ * Workers: Thumbtack's automatic count for the idle steps (12 for 200,000 connections, 3 for 15,000); one
+ * for fanout and throughput (a second worker costs the bus and the fan-out more than it gives on two cores
+ * shared with the load: p99 31-47 ms against 12-13); two for proxy and, accepting from the kernel, for
+ * `connect`. In the machine's fast windows two are as fast as one there (connect 5,795-6,285 against
+ * 6,035-6,400/s, proxy 14,151-16,098 against 14,471-15,244); in its slow windows faster (connect by
+ * 17-49 %, proxy 13,280 against 9,476), since one worker then saturates its core while the other core
+ * has time to spare (alternating pairs, seventeenth pass).
  */
 export const TARGET_STEPS: ReadonlyArray<{ scenario: 'idle' | 'connect' | 'fanout' | 'throughput' | 'proxy'; key: string; extra: string[]; workers: string[]; runs: number }> = [
   // 200,000 held streams: Thumbtack only (Pushpin's connection manager stops near its 20,000-file limit).
@@ -30,7 +32,7 @@ export const TARGET_STEPS: ReadonlyArray<{ scenario: 'idle' | 'connect' | 'fanou
   { scenario: 'connect', key: 'connect', extra: ['--target', 'both'], workers: ['--workers', '2', '--worker-accept', 'kernel'], runs: 5 },
   { scenario: 'fanout', key: 'fanout', extra: ['--target', 'both'], workers: ['--workers', '1'], runs: 5 },
   { scenario: 'throughput', key: 'throughput', extra: ['--target', 'both'], workers: ['--workers', '1'], runs: 5 },
-  { scenario: 'proxy', key: 'proxy', extra: ['--target', 'both'], workers: ['--workers', '1'], runs: 5 },
+  { scenario: 'proxy', key: 'proxy', extra: ['--target', 'both'], workers: ['--workers', '2'], runs: 5 },
 ];
 
 /** Whether `argv` has option `name`, as `--name V` or `--name=V`. */

@@ -40,14 +40,14 @@ describe('targets table (issue 6)', () => {
     expect(runsOf(['--runs=4'])).toEqual([4, 4, 4, 4, 4, 4]);
   });
 
-  it('runs connect with two workers accepting from the kernel, the other rate steps with one, unless the caller chose workers', () => {
+  it('runs connect with two workers accepting from the kernel, proxy with two, fanout and throughput with one, unless the caller chose workers', () => {
     const workersOf = (rest: string[]) =>
       TARGET_STEPS.map((step) => {
         const parsed = parseBenchArgs(targetStepArgv(step, rest));
         if (!parsed.ok) throw new Error(parsed.error.message);
         return `${parsed.value.workers ?? 'auto'}/${parsed.value.workerAccept ?? '-'}`;
       });
-    expect(workersOf([])).toEqual(['auto/-', 'auto/-', '2/kernel', '1/-', '1/-', '1/-']);
+    expect(workersOf([])).toEqual(['auto/-', 'auto/-', '2/kernel', '1/-', '1/-', '2/-']);
     expect(workersOf(['--workers', '3'])).toEqual(['3/-', '3/-', '3/-', '3/-', '3/-', '3/-']);
   });
 
