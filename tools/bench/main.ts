@@ -22,7 +22,7 @@ import { proxyScenario } from './scenarios/proxy';
 import { throughputScenario } from './scenarios/throughput';
 import { wsScenario } from './scenarios/ws';
 import { externalTarget, REPO_ROOT, startBackend, startTarget, type Backend, type Target } from './targets';
-import { formatTargetRows, TARGET_STEPS, targetRows, targetStepArgv } from './targets-table';
+import { formatTargetRows, hasOption, TARGET_STEPS, targetRows, targetStepArgv } from './targets-table';
 
 const SCENARIO_DEFS: Record<Scenario, ScenarioDef> = {
   idle: idleScenario,
@@ -124,7 +124,7 @@ function printReport(report: BenchReport, json: boolean): void {
  */
 async function runTargets(rest: readonly string[]): Promise<number> {
   for (const fixed of ['--n', '--target', '--url']) {
-    if (rest.some((a) => a === fixed || a.startsWith(`${fixed}=`))) {
+    if (hasOption(rest, fixed)) {
       process.stderr.write(`bench: targets sets ${fixed} itself, per step\n`);
       return 2;
     }

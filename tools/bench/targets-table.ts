@@ -36,19 +36,18 @@ export const TARGET_STEPS: ReadonlyArray<{ scenario: 'idle' | 'connect' | 'fanou
 ];
 
 /** Whether `argv` has option `name`, as `--name V` or `--name=V`. */
-function hasOption(argv: readonly string[], name: string): boolean {
+export function hasOption(argv: readonly string[], name: string): boolean {
   return argv.some((a) => a === name || a.startsWith(`${name}=`));
 }
 
 /**
- * The bench arguments of one `targets` step: the scenario, the caller's options (`rest`), the step's own,
- * its workers unless the caller chose `--workers`, and its runs unless the caller chose `--runs` (either
- * then applies to every step).
+ * The bench arguments of one `targets` step: the scenario, the step's workers unless the caller chose
+ * `--workers`, the step's runs, then the caller's options (`rest`: the last of a repeated option counts,
+ * so the caller's `--runs` or `--worker-accept` win), then the step's own options.
  */
 export function targetStepArgv(step: (typeof TARGET_STEPS)[number], rest: readonly string[]): string[] {
   const workers = hasOption(rest, '--workers') ? [] : step.workers;
-  const runs = hasOption(rest, '--runs') ? [] : ['--runs', String(step.runs)];
-  return [step.scenario, ...rest, ...step.extra, ...workers, ...runs];
+  return [step.scenario, ...workers, '--runs', String(step.runs), ...rest, ...step.extra];
 }
 
 export interface TargetRow {

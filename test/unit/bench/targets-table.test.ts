@@ -49,6 +49,7 @@ describe('targets table (issue 6)', () => {
       });
     expect(workersOf([])).toEqual(['auto/-', 'auto/-', '2/kernel', '1/-', '1/-', '2/-']);
     expect(workersOf(['--workers', '3'])).toEqual(['3/-', '3/-', '3/-', '3/-', '3/-', '3/-']);
+    expect(workersOf(['--worker-accept', 'round-robin'])).toEqual(['auto/round-robin', 'auto/round-robin', '2/round-robin', '1/round-robin', '1/round-robin', '2/round-robin']);
   });
 
   it('takes medians and judges each figure against its target', () => {
