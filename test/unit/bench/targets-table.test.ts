@@ -28,25 +28,23 @@ describe('targets table (issue 6)', () => {
     for (const step of TARGET_STEPS.slice(1)) expect(step.extra).toEqual(expect.arrayContaining(['--target', 'both']));
   });
 
+  /** Each step's arguments as the bench parses them, with the caller's options `rest`. */
+  const parsedSteps = (rest: string[]) =>
+    TARGET_STEPS.map((step) => {
+      const parsed = parseBenchArgs(targetStepArgv(step, rest));
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      return parsed.value;
+    });
+
   it('runs each step 5 times per target (the 200,000-connection step 3) unless --runs is given', () => {
-    const runsOf = (rest: string[]) =>
-      TARGET_STEPS.map((step) => {
-        const parsed = parseBenchArgs(targetStepArgv(step, rest));
-        if (!parsed.ok) throw new Error(parsed.error.message);
-        return parsed.value.runs;
-      });
+    const runsOf = (rest: string[]) => parsedSteps(rest).map((args) => args.runs);
     expect(runsOf([])).toEqual([3, 5, 5, 5, 5, 5]);
     expect(runsOf(['--runs', '2'])).toEqual([2, 2, 2, 2, 2, 2]);
     expect(runsOf(['--runs=4'])).toEqual([4, 4, 4, 4, 4, 4]);
   });
 
   it('runs connect with two workers accepting from the kernel, proxy with two, fanout and throughput with one, unless the caller chose workers', () => {
-    const workersOf = (rest: string[]) =>
-      TARGET_STEPS.map((step) => {
-        const parsed = parseBenchArgs(targetStepArgv(step, rest));
-        if (!parsed.ok) throw new Error(parsed.error.message);
-        return `${parsed.value.workers ?? 'auto'}/${parsed.value.workerAccept ?? '-'}`;
-      });
+    const workersOf = (rest: string[]) => parsedSteps(rest).map((args) => `${args.workers ?? 'auto'}/${args.workerAccept ?? '-'}`);
     expect(workersOf([])).toEqual(['auto/-', 'auto/-', '2/kernel', '1/-', '1/-', '2/-']);
     expect(workersOf(['--workers', '3'])).toEqual(['3/-', '3/-', '3/-', '3/-', '3/-', '3/-']);
     expect(workersOf(['--worker-accept', 'round-robin'])).toEqual(['auto/round-robin', 'auto/round-robin', '2/round-robin', '1/round-robin', '1/round-robin', '2/round-robin']);
