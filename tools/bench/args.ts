@@ -46,7 +46,7 @@ export interface BenchArgs {
   pending?: number;
   /** Publish rounds per run (fanout, ws). */
   rounds?: number;
-  /** Unmeasured rounds first: publish rounds (fanout 3, ws 1 by default), connection rounds (connect; default 3). */
+  /** Unmeasured rounds first: publish rounds (fanout and ws 3 by default), connection rounds (connect; default 3). */
   warmup?: number;
   /** Connections opened and closed per unmeasured round before the measured ones (connect; default 3,000). */
   warmupConns?: number;
@@ -117,7 +117,7 @@ options:
   --concurrency N                   concurrent requests (throughput, proxy)
   --duration S                      measurement window in seconds (throughput, proxy, keepalive)
   --rounds N                        publish rounds per run (fanout, ws)
-  --warmup N                        unmeasured rounds first: publish rounds (fanout: default 3, ws: 1);
+  --warmup N                        unmeasured rounds first: publish rounds (fanout, ws: default 3);
                                     rounds of --warmup-conns connections opened and closed (connect; default 3)
   --warmup-conns N                  connect: connections per warm-up round (default 3000)
   --warmup-s S                      throughput, proxy: seconds of unmeasured load first (default 1)

@@ -1,3 +1,5 @@
+import { fanoutScenario } from '../../../tools/bench/scenarios/fanout';
+import { wsScenario } from '../../../tools/bench/scenarios/ws';
 import { decodeCpuList, decodeInt, parseBenchArgs, SCENARIOS, USAGE, type BenchArgs } from '../../../tools/bench/args';
 
 function parsed(argv: string[]): BenchArgs {
@@ -61,6 +63,13 @@ describe('parseBenchArgs', () => {
     expect(parsed(['ws', '--warmup=2', '--rounds', '5'])).toEqual(expect.objectContaining({ warmup: 2, rounds: 5 }));
     expect(failure(['fanout', '--warmup', '-1']).code).toBe('BENCH_ARG_INVALID');
     expect(failure(['fanout', '--warmup', '101']).code).toBe('BENCH_ARG_RANGE');
+  });
+
+  it('runs 3 warm-up publish rounds in fanout and ws unless --warmup says otherwise', () => {
+    for (const scenario of [fanoutScenario, wsScenario]) {
+      expect(scenario.params(parsed([scenario.name])).warmup).toBe(3);
+      expect(scenario.params(parsed([scenario.name, '--warmup', '1'])).warmup).toBe(1);
+    }
   });
 
   it('accepts a running proxy with all its URLs and pids', () => {
