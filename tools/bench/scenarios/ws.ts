@@ -19,7 +19,8 @@ import { publishRounds } from './publish-rounds';
 /**
  * 3 warm-up rounds (1 before the eighteenth pass), as `fanout`: 6 alternating pairs of `ws --runs 1`
  * against Thumbtack gave p99 20.6-34.3 ms with 3 against 31.1-53.6 with 1 (lower in every pair), and
- * deliveries higher in 5 pairs; Pushpin, 3 pairs: deliveries alike, p99 149-219 against 214-281 ms.
+ * deliveries higher in every pair (in one by 0.6 %); Pushpin, 3 pairs: deliveries alike, p99 149-219
+ * against 214-281 ms.
  */
 const DEFAULTS = { n: 5_000, channels: 100, rounds: 3, warmup: 3, holdS: 3, publishConnections: 4 };
 /** How long the backend may take to hear of every client that left. */
