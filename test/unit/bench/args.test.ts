@@ -1,6 +1,6 @@
+import { decodeCpuList, decodeInt, parseBenchArgs, SCENARIOS, USAGE, type BenchArgs } from '../../../tools/bench/args';
 import { fanoutScenario } from '../../../tools/bench/scenarios/fanout';
 import { wsScenario } from '../../../tools/bench/scenarios/ws';
-import { decodeCpuList, decodeInt, parseBenchArgs, SCENARIOS, USAGE, type BenchArgs } from '../../../tools/bench/args';
 
 function parsed(argv: string[]): BenchArgs {
   const r = parseBenchArgs(argv);
@@ -63,13 +63,6 @@ describe('parseBenchArgs', () => {
     expect(parsed(['ws', '--warmup=2', '--rounds', '5'])).toEqual(expect.objectContaining({ warmup: 2, rounds: 5 }));
     expect(failure(['fanout', '--warmup', '-1']).code).toBe('BENCH_ARG_INVALID');
     expect(failure(['fanout', '--warmup', '101']).code).toBe('BENCH_ARG_RANGE');
-  });
-
-  it('runs 3 warm-up publish rounds in fanout and ws unless --warmup says otherwise', () => {
-    for (const scenario of [fanoutScenario, wsScenario]) {
-      expect(scenario.params(parsed([scenario.name])).warmup).toBe(3);
-      expect(scenario.params(parsed([scenario.name, '--warmup', '1'])).warmup).toBe(1);
-    }
   });
 
   it('accepts a running proxy with all its URLs and pids', () => {
@@ -188,5 +181,14 @@ describe('decodeInt', () => {
     expect(decodeInt('--x', '', { min: 0, max: 9 }).ok).toBe(false);
     expect(decodeInt('--x', '_', { min: 0, max: 9 }).ok).toBe(false);
     expect(decodeInt('--x', '0x10', { min: 0, max: 99 }).ok).toBe(false);
+  });
+});
+
+describe('the publish-round scenarios', () => {
+  it('run 3 warm-up rounds in fanout and ws unless --warmup says otherwise', () => {
+    for (const scenario of [fanoutScenario, wsScenario]) {
+      expect(scenario.params(parsed([scenario.name])).warmup).toBe(3);
+      expect(scenario.params(parsed([scenario.name, '--warmup', '1'])).warmup).toBe(1);
+    }
   });
 });
